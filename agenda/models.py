@@ -1,0 +1,384 @@
+"""
+The meeting's agenda: events, the organisations and speakers taking part, and the sessions.
+
+Bilingual fields (Spanish and English) are added by django-modeltranslation from
+agenda/translation.py: `title` reads in the active language, `title_es` and `title_en` are columns.
+"""
+
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from .timezones import validate_time_zone
+
+
+def _lines(text):
+    """Text fields that hold one item per line (objectives, topics) read as lists."""
+    return [line.strip().lstrip("-•").strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class TracksLoadedValues(models.Model):
+    """Remembers the values a row had when read, so save() can tell what an edit changed."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_values = dict(zip(field_names, values, strict=True))
+        return instance
+
+    def changed_fields(self, names):
+        loaded = getattr(self, "_loaded_values", None)
+        if loaded is None:
+            return set()
+        return {
+            name
+            for name in names
+            if name in loaded and loaded[name] != getattr(self, self._meta.get_field(name).attname)
+        }
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    acronym = models.CharField(_("acronym"), max_length=30, blank=True)
+    country = CountryField(_("country"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self):
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    @property
+    def short_name(self):
+        return self.acronym or self.name
+
+
+class EventQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+    def featured(self):
+        """The event the home page presents: the published one that starts last."""
+        return self.published().order_by("-starts_at").first()
+
+
+class Event(TracksLoadedValues):
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    title = models.CharField(_("title"), max_length=250)
+    summary = models.TextField(_("summary"), blank=True)
+    general_objective = models.TextField(_("general objective"), blank=True)
+    specific_objectives = models.TextField(
+        _("specific objectives"), blank=True, help_text=_("One objective per line.")
+    )
+    target_audience = models.TextField(_("target audience"), blank=True)
+    format_description = models.TextField(_("format"), blank=True)
+    organisers = models.ManyToManyField(
+        Organisation, verbose_name=_("organisers"), related_name="organised_events", blank=True
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="America/Lima",
+        validators=[validate_time_zone],
+        help_text=_("IANA name of the time zone the meeting is held in, e.g. America/Lima."),
+    )
+    venue_name = models.CharField(_("venue"), max_length=250, blank=True)
+    venue_address = models.CharField(_("venue address"), max_length=250, blank=True)
+    virtual_platform_name = models.CharField(_("virtual platform"), max_length=200, blank=True)
+    # Private: shown only to confirmed virtual participants, never on a public page or calendar.
+    virtual_join_url = models.URLField(
+        _("virtual join link (private)"),
+        blank=True,
+        max_length=500,
+        help_text=_("Private. Only confirmed virtual participants receive it."),
+    )
+    virtual_access_details = models.TextField(
+        _("virtual access details (private)"),
+        blank=True,
+        help_text=_("Private. Meeting ID, passcode or other instructions to join."),
+    )
+    is_published = models.BooleanField(_("published"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("agenda:event-detail", kwargs={"slug": self.slug})
+
+    @property
+    def zone(self):
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def local_starts_at(self):
+        return timezone.localtime(self.starts_at, self.zone)
+
+    @property
+    def local_ends_at(self):
+        return timezone.localtime(self.ends_at, self.zone)
+
+    @property
+    def specific_objectives_list(self):
+        return _lines(self.specific_objectives)
+
+    @property
+    def is_hybrid(self):
+        return bool(self.venue_name) and bool(self.virtual_platform_name)
+
+    def clean(self):
+        super().clean()
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("The end must be after the start.")})
+
+    def save(self, *args, **kwargs):
+        venue_changed = self.changed_fields(
+            ["venue_name_es", "venue_name_en", "venue_address_es", "venue_address_en"]
+        )
+        super().save(*args, **kwargs)
+        if venue_changed:
+            # Every session takes place at the venue: its calendar entries changed place.
+            self.sessions.update(sequence=F("sequence") + 1, updated_at=timezone.now())
+
+
+class Speaker(models.Model):
+    class ConfirmationStatus(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        TO_BE_CONFIRMED = "to_be_confirmed", _("To be confirmed")
+
+    honorific = models.CharField(
+        _("honorific"), max_length=60, blank=True, help_text=_("For example “Ambassador”.")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    position = models.CharField(_("position"), max_length=250, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        related_name="speakers",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    bio = models.TextField(_("short biography"), blank=True)
+    confirmation_status = models.CharField(
+        _("confirmation"),
+        max_length=20,
+        choices=ConfirmationStatus.choices,
+        default=ConfirmationStatus.TO_BE_CONFIRMED,
+    )
+    confirmation_note = models.CharField(
+        _("confirmation note"),
+        max_length=200,
+        blank=True,
+        help_text=_("For example “confirmed by e-mail”."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("speaker")
+        verbose_name_plural = _("speakers")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def display_name(self):
+        return f"{self.honorific} {self.name}" if self.honorific else self.name
+
+    @property
+    def is_confirmed(self):
+        return self.confirmation_status == self.ConfirmationStatus.CONFIRMED
+
+
+class SessionQuerySet(models.QuerySet):
+    def with_speakers(self):
+        """Sessions with their speakers and organisations in a fixed number of queries."""
+        return self.prefetch_related(
+            Prefetch(
+                "session_speakers",
+                queryset=SessionSpeaker.objects.select_related("speaker__organisation").order_by(
+                    "order", "pk"
+                ),
+            )
+        )
+
+
+class Session(TracksLoadedValues):
+    class Kind(models.TextChoices):
+        OPENING = "opening", _("Opening")
+        SPECIALIST_INTERVENTION = "specialist_intervention", _("Specialist intervention")
+        PRESENTATION = "presentation", _("Presentation")
+        DISCUSSION = "discussion", _("Discussion round")
+        BREAK = "break", _("Break")
+        CLOSING = "closing", _("Closing")
+
+    # A change of any of these moves the session in people's calendars.
+    CALENDAR_FIELDS = ("starts_at", "ends_at", "location")
+
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), related_name="sessions", on_delete=models.CASCADE
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=300)
+    topics = models.TextField(_("topics"), blank=True, help_text=_("One topic per line."))
+    participants_note = models.CharField(
+        _("participants"),
+        max_length=300,
+        blank=True,
+        help_text=_("Who takes part when they are not individual speakers, e.g. “Secretaries General”."),
+    )
+    speakers_to_be_confirmed = models.BooleanField(
+        _("speakers to be confirmed"),
+        default=False,
+        help_text=_("Tick while the people taking part in this session are not confirmed."),
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    location = models.CharField(
+        _("room"), max_length=200, blank=True, help_text=_("Leave empty for the event's venue.")
+    )
+    speakers = models.ManyToManyField(
+        Speaker,
+        through="SessionSpeaker",
+        verbose_name=_("speakers"),
+        related_name="sessions",
+        blank=True,
+    )
+    # iCalendar SEQUENCE: grows whenever the session's time or place changes (RFC 5545 §3.8.7.4).
+    sequence = models.PositiveIntegerField(_("calendar sequence"), default=0, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_it_starts"
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse(
+            "agenda:session-detail", kwargs={"event_slug": self.event.slug, "pk": self.pk}
+        )
+
+    @property
+    def topics_list(self):
+        return _lines(self.topics)
+
+    @property
+    def ordered_speakers(self):
+        """SessionSpeaker rows in order; uses the prefetch of SessionQuerySet.with_speakers()."""
+        return list(self.session_speakers.all())
+
+    @property
+    def is_to_be_confirmed(self):
+        return self.speakers_to_be_confirmed or any(
+            not link.speaker.is_confirmed for link in self.ordered_speakers
+        )
+
+    @property
+    def duration(self):
+        return self.ends_at - self.starts_at
+
+    def clean(self):
+        super().clean()
+        if not (self.starts_at and self.ends_at):
+            return
+        if self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("The end must be after the start.")})
+        if self.event_id is None:
+            return
+        event = self.event
+        if self.starts_at < event.starts_at or self.ends_at > event.ends_at:
+            zone = event.zone
+            raise ValidationError(
+                _(
+                    "The session must take place within the event's hours, "
+                    "%(start)s to %(end)s (%(zone)s)."
+                ),
+                params={
+                    "start": timezone.localtime(event.starts_at, zone).strftime("%H:%M"),
+                    "end": timezone.localtime(event.ends_at, zone).strftime("%H:%M"),
+                    "zone": event.time_zone,
+                },
+                code="outside_event",
+            )
+        overlapping = (
+            Session.objects.filter(
+                event_id=self.event_id, starts_at__lt=self.ends_at, ends_at__gt=self.starts_at
+            )
+            .exclude(pk=self.pk)
+            .first()
+        )
+        if overlapping:
+            zone = event.zone
+            raise ValidationError(
+                _("This session overlaps “%(title)s” (%(start)s–%(end)s)."),
+                params={
+                    "title": overlapping.title,
+                    "start": timezone.localtime(overlapping.starts_at, zone).strftime("%H:%M"),
+                    "end": timezone.localtime(overlapping.ends_at, zone).strftime("%H:%M"),
+                },
+                code="overlap",
+            )
+
+    def save(self, *args, **kwargs):
+        if self.changed_fields(self.CALENDAR_FIELDS):
+            self.sequence += 1
+        super().save(*args, **kwargs)
+
+
+class SessionSpeaker(models.Model):
+    class Role(models.TextChoices):
+        SPEAKER = "speaker", _("Speaker")
+        MODERATOR = "moderator", _("Moderator")
+
+    session = models.ForeignKey(
+        Session, verbose_name=_("session"), related_name="session_speakers", on_delete=models.CASCADE
+    )
+    speaker = models.ForeignKey(
+        Speaker, verbose_name=_("speaker"), related_name="session_links", on_delete=models.CASCADE
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.SPEAKER)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("session speaker")
+        verbose_name_plural = _("session speakers")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "speaker"], name="speaker_once_per_session")
+        ]
+
+    def __str__(self):
+        return f"{self.speaker} – {self.session}"
