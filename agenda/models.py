@@ -30,8 +30,8 @@ class TracksLoadedValues(models.Model):
         abstract = True
 
     @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
+    def from_db(cls, db, field_names, values, *, fetch_mode=None):
+        instance = super().from_db(db, field_names, values, fetch_mode=fetch_mode)
         instance._loaded_values = dict(zip(field_names, values, strict=True))
         return instance
 
@@ -112,6 +112,26 @@ class Event(TracksLoadedValues):
         help_text=_("Private. Meeting ID, passcode or other instructions to join."),
     )
     is_published = models.BooleanField(_("published"), default=True)
+    # Registration: the window is set by organisers; the clock is never compared with the
+    # meeting's own date, so registration follows only what admin says.
+    registration_opens_at = models.DateTimeField(
+        _("registration opens at"),
+        null=True,
+        blank=True,
+        help_text=_("Leave both dates empty to keep registration closed."),
+    )
+    registration_closes_at = models.DateTimeField(
+        _("registration closes at"), null=True, blank=True
+    )
+    in_person_capacity = models.PositiveIntegerField(
+        _("in-person places"), default=0, help_text=_("Seats in the room in Lima.")
+    )
+    virtual_capacity = models.PositiveIntegerField(
+        _("virtual places"),
+        null=True,
+        blank=True,
+        help_text=_("The virtual platform's limit. Leave empty for no limit."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -152,6 +172,40 @@ class Event(TracksLoadedValues):
         super().clean()
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": _("The end must be after the start.")})
+        opens, closes = self.registration_opens_at, self.registration_closes_at
+        if opens and closes and closes <= opens:
+            raise ValidationError(
+                {"registration_closes_at": _("Registration must close after it opens.")}
+            )
+
+    class RegistrationWindow(models.TextChoices):
+        NOT_SET = "not_set", _("Registration has not been opened yet.")
+        NOT_YET_OPEN = "not_yet_open", _("Registration has not opened yet.")
+        OPEN = "open", _("Registration is open.")
+        CLOSED = "closed", _("Registration is closed.")
+
+    def registration_window(self, now=None):
+        """Where the registration window stands at `now` (default: the current instant)."""
+        now = now or timezone.now()
+        opens, closes = self.registration_opens_at, self.registration_closes_at
+        if opens is None and closes is None:
+            return self.RegistrationWindow.NOT_SET
+        if opens and now < opens:
+            return self.RegistrationWindow.NOT_YET_OPEN
+        if closes and now >= closes:
+            return self.RegistrationWindow.CLOSED
+        return self.RegistrationWindow.OPEN
+
+    def is_registration_open(self, now=None):
+        return self.registration_window(now) == self.RegistrationWindow.OPEN
+
+    def capacity_for(self, mode):
+        """Places for an attendance mode; None means no limit."""
+        from registration.models import AttendanceMode
+
+        if mode == AttendanceMode.IN_PERSON:
+            return self.in_person_capacity
+        return self.virtual_capacity
 
     def save(self, *args, **kwargs):
         venue_changed = self.changed_fields(
@@ -247,7 +301,9 @@ class Session(TracksLoadedValues):
         _("participants"),
         max_length=300,
         blank=True,
-        help_text=_("Who takes part when they are not individual speakers, e.g. “Secretaries General”."),
+        help_text=_(
+            "Who takes part when they are not individual speakers, e.g. “Secretaries General”."
+        ),
     )
     speakers_to_be_confirmed = models.BooleanField(
         _("speakers to be confirmed"),
@@ -364,7 +420,10 @@ class SessionSpeaker(models.Model):
         MODERATOR = "moderator", _("Moderator")
 
     session = models.ForeignKey(
-        Session, verbose_name=_("session"), related_name="session_speakers", on_delete=models.CASCADE
+        Session,
+        verbose_name=_("session"),
+        related_name="session_speakers",
+        on_delete=models.CASCADE,
     )
     speaker = models.ForeignKey(
         Speaker, verbose_name=_("speaker"), related_name="session_links", on_delete=models.CASCADE

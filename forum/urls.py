@@ -9,5 +9,6 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("", include("registration.urls")),
     path("", include("agenda.urls")),
 )

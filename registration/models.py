@@ -1,0 +1,472 @@
+"""
+Participants' registrations for an event, with the seat accounting that decides who is confirmed.
+
+Every rule about places lives here: a registration is confirmed only while its attendance mode has
+room, otherwise it waits in arrival order; freeing a place promotes the first in line. Callers hold
+the event's lock (Event row, `select_for_update`) around any change, so two requests never count
+the same free seat — see `lock_event`.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from agenda.models import Event
+
+# Unambiguous letters and digits (no 0/O, 1/I/L): a reference is read aloud at a desk in Lima.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+REFERENCE_LENGTH = 8
+
+
+def new_reference():
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def new_personal_token():
+    return secrets.token_urlsafe(24)
+
+
+class AttendanceMode(models.TextChoices):
+    IN_PERSON = "in_person", _("In person in Lima")
+    VIRTUAL = "virtual", _("Virtual")
+
+
+def lock_event(event_id):
+    """
+    Take the event's row lock for the rest of the transaction.
+
+    On PostgreSQL this is SELECT … FOR UPDATE: concurrent registrations for the same event queue
+    here, so counting places and inserting happen as one step. SQLite ignores FOR UPDATE, but the
+    settings open every transaction with BEGIN IMMEDIATE, which serialises writers the same way.
+    """
+    return Event.objects.select_for_update().get(pk=event_id)
+
+
+class AudienceCategory(models.Model):
+    """Who a participant comes as; decides the modes they may choose and whether approval is needed."""
+
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), related_name="audience_categories", on_delete=models.CASCADE
+    )
+    key = models.SlugField(_("key"), max_length=60)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    allows_in_person = models.BooleanField(_("may attend in person"), default=True)
+    allows_virtual = models.BooleanField(_("may attend virtually"), default=True)
+    needs_approval = models.BooleanField(
+        _("needs organisers' approval"),
+        default=False,
+        help_text=_("Registrations in this category wait for an organiser to approve them."),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        ordering = ["event", "order", "pk"]
+        verbose_name = _("audience category")
+        verbose_name_plural = _("audience categories")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "key"], name="category_key_unique_per_event")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def allowed_modes(self):
+        modes = []
+        if self.allows_in_person:
+            modes.append(AttendanceMode.IN_PERSON)
+        if self.allows_virtual:
+            modes.append(AttendanceMode.VIRTUAL)
+        return modes
+
+    def allows(self, mode):
+        return mode in self.allowed_modes
+
+
+class RegistrationQuerySet(models.QuerySet):
+    def for_event(self, event):
+        return self.filter(event=event)
+
+    def confirmed(self):
+        return self.filter(status=Registration.Status.CONFIRMED)
+
+    def waiting(self):
+        return self.filter(status=Registration.Status.WAITING_LIST)
+
+    def pending_approval(self):
+        return self.filter(status=Registration.Status.PENDING_APPROVAL)
+
+    def active(self):
+        """Registrations that still hold or wait for a place."""
+        return self.filter(status__in=Registration.ACTIVE_STATUSES)
+
+    def in_person(self):
+        return self.filter(attendance_mode=AttendanceMode.IN_PERSON)
+
+    def virtual(self):
+        return self.filter(attendance_mode=AttendanceMode.VIRTUAL)
+
+    def in_mode(self, mode):
+        return self.filter(attendance_mode=mode)
+
+    def in_waiting_order(self):
+        """The waiting list in arrival order: who joined it first is promoted first."""
+        return self.waiting().order_by("queued_at", "pk")
+
+    def counts_by_mode(self):
+        """{mode: {"confirmed": n, "waiting": n}} in one query."""
+        rows = self.values("attendance_mode").annotate(
+            confirmed=Count("pk", filter=Q(status=Registration.Status.CONFIRMED)),
+            waiting=Count("pk", filter=Q(status=Registration.Status.WAITING_LIST)),
+        )
+        counts = {mode: {"confirmed": 0, "waiting": 0} for mode in AttendanceMode.values}
+        for row in rows:
+            counts[row["attendance_mode"]] = {
+                "confirmed": row["confirmed"],
+                "waiting": row["waiting"],
+            }
+        return counts
+
+
+def places_left(event, mode):
+    """Free places for a mode right now; None when the mode has no limit."""
+    capacity = event.capacity_for(mode)
+    if capacity is None:
+        return None
+    taken = Registration.objects.for_event(event).confirmed().in_mode(mode).count()
+    return max(capacity - taken, 0)
+
+
+class Registration(models.Model):
+    class Status(models.TextChoices):
+        PENDING_APPROVAL = "pending_approval", _("Pending approval")
+        CONFIRMED = "confirmed", _("Confirmed")
+        WAITING_LIST = "waiting_list", _("On the waiting list")
+        CANCELLED = "cancelled", _("Cancelled by the participant")
+        DECLINED = "declined", _("Declined by the organisers")
+
+    ACTIVE_STATUSES = (Status.PENDING_APPROVAL, Status.CONFIRMED, Status.WAITING_LIST)
+
+    class Language(models.TextChoices):
+        SPANISH = "es", _("Spanish")
+        ENGLISH = "en", _("English")
+
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), related_name="registrations", on_delete=models.PROTECT
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        related_name="registrations",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    reference = models.CharField(
+        _("reference"),
+        max_length=REFERENCE_LENGTH,
+        unique=True,
+        default=new_reference,
+        editable=False,
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING_APPROVAL
+    )
+    attendance_mode = models.CharField(
+        _("attendance"), max_length=20, choices=AttendanceMode.choices
+    )
+    category = models.ForeignKey(
+        AudienceCategory,
+        verbose_name=_("audience category"),
+        related_name="registrations",
+        on_delete=models.PROTECT,
+    )
+    honorific = models.CharField(_("honorific"), max_length=60, blank=True)
+    full_name = models.CharField(_("full name"), max_length=200)
+    email = models.EmailField(_("e-mail"))
+    position = models.CharField(_("position"), max_length=200)
+    organisation = models.CharField(_("organisation"), max_length=200)
+    country = CountryField(_("country"))
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=2, choices=Language.choices, default=Language.SPANISH
+    )
+    # Sensitive data under Peru's Law 29733 (health, religion): kept only behind its own consent.
+    dietary_needs = models.TextField(_("dietary needs"), blank=True)
+    accessibility_needs = models.TextField(_("accessibility needs"), blank=True)
+    # When the registration joined its current waiting list: the list's order.
+    queued_at = models.DateTimeField(_("joined the waiting list at"), null=True, blank=True)
+    personal_token = models.CharField(
+        _("personal calendar token"),
+        max_length=64,
+        unique=True,
+        default=new_personal_token,
+        editable=False,
+    )
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = RegistrationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["event", "created_at"]
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "user"], name="one_registration_per_participant_and_event"
+            )
+        ]
+        indexes = [models.Index(fields=["event", "attendance_mode", "status", "queued_at"])]
+
+    def __str__(self):
+        return f"{self.reference} – {self.full_name}"
+
+    def get_absolute_url(self):
+        return reverse("registration:my-registration", kwargs={"event_slug": self.event.slug})
+
+    # Questions -----------------------------------------------------------------------------
+
+    @property
+    def is_active(self):
+        return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def is_confirmed(self):
+        return self.status == self.Status.CONFIRMED
+
+    @property
+    def is_in_person(self):
+        return self.attendance_mode == AttendanceMode.IN_PERSON
+
+    @property
+    def may_join_online(self):
+        """Only confirmed virtual participants ever see the join link."""
+        return self.is_confirmed and self.attendance_mode == AttendanceMode.VIRTUAL
+
+    def waiting_position(self):
+        if self.status != self.Status.WAITING_LIST:
+            return None
+        ahead = (
+            Registration.objects.for_event(self.event_id)
+            .in_mode(self.attendance_mode)
+            .waiting()
+            .filter(Q(queued_at__lt=self.queued_at) | Q(queued_at=self.queued_at, pk__lt=self.pk))
+            .count()
+        )
+        return ahead + 1
+
+    # Consents ---------------------------------------------------------------------------------
+
+    def consents_in_force(self):
+        """{purpose: latest Consent row}: the latest grant or withdrawal is the one in force."""
+        latest = {}
+        for consent in self.consents.order_by("recorded_at", "pk"):
+            latest[consent.purpose] = consent
+        return latest
+
+    def has_consent(self, purpose):
+        consent = self.consents_in_force().get(purpose)
+        return bool(consent and consent.is_granted)
+
+    def record_consent(self, purpose, *, granted, user=None, language=None):
+        """Append a grant or withdrawal; withdrawing the sensitive-data consent erases that data."""
+        from .privacy import PRIVACY_NOTICE_VERSION
+
+        consent = self.consents.create(
+            user=user,
+            purpose=purpose,
+            notice_version=PRIVACY_NOTICE_VERSION,
+            language=language or self.preferred_language,
+            is_granted=granted,
+        )
+        if purpose == Consent.Purpose.SENSITIVE_DATA and not granted:
+            Registration.objects.filter(pk=self.pk).update(dietary_needs="", accessibility_needs="")
+            self.dietary_needs = self.accessibility_needs = ""
+        return consent
+
+    # Status changes: callers hold lock_event() -----------------------------------------------
+
+    def _set_status(self, status, *, by=None, note=""):
+        previous = self.status if self.pk else ""
+        self.status = status
+        self.queued_at = timezone.now() if status == self.Status.WAITING_LIST else None
+        self.save()
+        self.status_changes.create(from_status=previous, to_status=status, changed_by=by, note=note)
+
+    def _place_by_capacity(self, *, by=None, note=""):
+        """Confirm if the mode has a free place, otherwise join the end of its waiting list."""
+        left = places_left(self.event, self.attendance_mode)
+        if left is None or left > 0:
+            self._set_status(self.Status.CONFIRMED, by=by, note=note)
+        else:
+            self._set_status(self.Status.WAITING_LIST, by=by, note=note)
+
+    def place(self, *, by=None):
+        """Decide a new (or renewed) registration's status: approval first where the category asks."""
+        if self.category.needs_approval:
+            self._set_status(self.Status.PENDING_APPROVAL, by=by)
+        else:
+            self._place_by_capacity(by=by)
+
+    def approve(self, *, by):
+        """An organiser approves a pending registration: confirmed if there is room, else waiting."""
+        if self.status != self.Status.PENDING_APPROVAL:
+            raise RegistrationError(_("Only registrations pending approval can be approved."))
+        self._place_by_capacity(by=by, note="approved")
+        return []
+
+    def confirm(self, *, by):
+        """
+        An organiser confirms a waiting or pending registration on purpose, even beyond capacity
+        (a speaker's assistant, say). Returns nothing to promote.
+        """
+        if self.status not in (self.Status.PENDING_APPROVAL, self.Status.WAITING_LIST):
+            raise RegistrationError(_("Only pending or waiting registrations can be confirmed."))
+        self._set_status(self.Status.CONFIRMED, by=by, note="confirmed by organisers")
+        return []
+
+    def decline(self, *, by):
+        """Organisers decline; a freed place goes to the first on the waiting list."""
+        if self.status in (self.Status.DECLINED, self.Status.CANCELLED):
+            raise RegistrationError(_("This registration is no longer active."))
+        held_place = self.is_confirmed
+        self._set_status(self.Status.DECLINED, by=by)
+        return promote_waiting(self.event, self.attendance_mode, by=by) if held_place else []
+
+    def cancel(self, *, by):
+        """The participant cancels; a freed place goes to the first on the waiting list."""
+        if not self.is_active:
+            raise RegistrationError(_("This registration is already cancelled."))
+        held_place = self.is_confirmed
+        self._set_status(self.Status.CANCELLED, by=by)
+        return promote_waiting(self.event, self.attendance_mode, by=by) if held_place else []
+
+    def switch_mode(self, mode, *, by):
+        """
+        Move to the other attendance mode. The registration takes a place there if one is free,
+        otherwise it joins the end of that mode's waiting list; a place it held is given on.
+        """
+        if mode == self.attendance_mode:
+            return []
+        if not self.category.allows(mode):
+            raise RegistrationError(_("Your audience category cannot attend in this way."))
+        if not self.is_active:
+            raise RegistrationError(_("This registration is no longer active."))
+        previous_mode, held_place = self.attendance_mode, self.is_confirmed
+        self.attendance_mode = mode
+        if self.status == self.Status.PENDING_APPROVAL:
+            self.save()
+            self.status_changes.create(
+                from_status=self.status, to_status=self.status, changed_by=by, note=f"mode:{mode}"
+            )
+        else:
+            self._place_by_capacity(by=by, note=f"mode:{mode}")
+        return promote_waiting(self.event, previous_mode, by=by) if held_place else []
+
+    def would_wait_in(self, mode):
+        """Whether switching to `mode` now would put this registration on the waiting list."""
+        left = places_left(self.event, mode)
+        return left is not None and left <= 0
+
+
+def promote_waiting(event, mode, *, by=None):
+    """Confirm people from the mode's waiting list, first come first served, while places are free."""
+    promoted = []
+    left = places_left(event, mode)
+    queue = Registration.objects.for_event(event).in_mode(mode).in_waiting_order()
+    for registration in queue.select_related("event", "category"):
+        if left is not None and left <= 0:
+            break
+        registration._set_status(Registration.Status.CONFIRMED, by=by, note="promoted")
+        promoted.append(registration)
+        if left is not None:
+            left -= 1
+    return promoted
+
+
+class RegistrationError(Exception):
+    """A status change the rules do not allow; its message is shown to the person who asked."""
+
+
+class StatusChange(models.Model):
+    """Append-only history of a registration's status, with who changed it and when."""
+
+    registration = models.ForeignKey(
+        Registration,
+        verbose_name=_("registration"),
+        related_name="status_changes",
+        on_delete=models.CASCADE,
+    )
+    from_status = models.CharField(
+        _("from"), max_length=20, choices=Registration.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=20, choices=Registration.Status.choices)
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+
+    def __str__(self):
+        return f"{self.from_status or '—'} → {self.to_status}"
+
+
+class Consent(models.Model):
+    """
+    Append-only record of consents (Peru's Law 29733 asks us to prove them): each grant or
+    withdrawal is a new row; the latest row for a purpose is the one in force.
+    """
+
+    class Purpose(models.TextChoices):
+        PRIVACY_NOTICE = "privacy_notice", _("Processing of my data under the privacy notice")
+        PHOTOGRAPHY = "photography", _("Photographs and recording of the meeting")
+        SENSITIVE_DATA = "sensitive_data", _("Dietary and accessibility needs (sensitive data)")
+
+    registration = models.ForeignKey(
+        Registration,
+        verbose_name=_("registration"),
+        related_name="consents",
+        on_delete=models.CASCADE,
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("given by"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    purpose = models.CharField(_("purpose"), max_length=30, choices=Purpose.choices)
+    notice_version = models.CharField(_("privacy notice version"), max_length=20)
+    language = models.CharField(_("language"), max_length=2)
+    is_granted = models.BooleanField(_("granted"))
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+    def __str__(self):
+        state = _("granted") if self.is_granted else _("withdrawn")
+        return f"{self.get_purpose_display()}: {state}"
