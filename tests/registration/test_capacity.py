@@ -154,14 +154,18 @@ def test_approval_when_the_room_is_full_joins_the_waiting_list(event, category):
 
 
 def test_registration_outside_the_window_is_refused(category, event):
-    with time_machine.travel(datetime.datetime(2024, 6, 1, tzinfo=datetime.UTC)):
-        with pytest.raises(RegistrationError, match="not opened yet"):
-            register(event, category)
+    with (
+        time_machine.travel(datetime.datetime(2024, 6, 1, tzinfo=datetime.UTC)),
+        pytest.raises(RegistrationError, match="not opened yet"),
+    ):
+        register(event, category)
     event.registration_closes_at = datetime.datetime(2024, 8, 10, tzinfo=datetime.UTC)
     event.save()
-    with time_machine.travel(datetime.datetime(2024, 8, 12, tzinfo=datetime.UTC)):
-        with pytest.raises(RegistrationError, match="closed"):
-            register(event, category)
+    with (
+        time_machine.travel(datetime.datetime(2024, 8, 12, tzinfo=datetime.UTC)),
+        pytest.raises(RegistrationError, match="closed"),
+    ):
+        register(event, category)
     assert not Registration.objects.exists()
 
 
