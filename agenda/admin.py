@@ -57,6 +57,19 @@ class EventAdmin(TranslationAdmin):
         ),
         (_("Venue in Lima"), {"fields": ["venue_name", "venue_address"]}),
         (
+            _("Registration"),
+            {
+                "fields": [
+                    ("registration_opens_at", "registration_closes_at"),
+                    ("in_person_capacity", "virtual_capacity"),
+                ],
+                "description": _(
+                    "Registration is open only between these two instants; with neither set it "
+                    "stays closed."
+                ),
+            },
+        ),
+        (
             _("Virtual attendance"),
             {
                 "fields": ["virtual_platform_name", "virtual_join_url", "virtual_access_details"],

@@ -265,6 +265,11 @@ class Registration(models.Model):
         )
         return ahead + 1
 
+    def renew_personal_token(self):
+        """A new secret for the personal calendar and join links; the old links stop working."""
+        self.personal_token = new_personal_token()
+        self.save(update_fields=["personal_token", "updated_at"])
+
     # Consents ---------------------------------------------------------------------------------
 
     def consents_in_force(self):

@@ -1,7 +1,32 @@
 from django.urls import path
+from django.views.generic import TemplateView
 
 from . import views
 
 app_name = "registration"
 
-urlpatterns = []
+my = "events/<slug:event_slug>/my-registration/"
+
+urlpatterns = [
+    path("events/<slug:event_slug>/register/", views.RegisterView.as_view(), name="register"),
+    path(my, views.MyRegistrationView.as_view(), name="my-registration"),
+    path(f"{my}edit/", views.EditDetailsView.as_view(), name="edit"),
+    path(f"{my}switch/", views.SwitchModeView.as_view(), name="switch-mode"),
+    path(f"{my}cancel/", views.CancelView.as_view(), name="cancel"),
+    path(f"{my}calendar.ics", views.personal_calendar_download, name="personal-calendar"),
+    path(f"{my}renew-link/", views.RenewTokenView.as_view(), name="renew-token"),
+    path(
+        f"{my}consents/<str:purpose>/withdraw/",
+        views.WithdrawConsentView.as_view(),
+        name="withdraw-consent",
+    ),
+    path("my-data/export.json", views.export_my_data, name="export-data"),
+    path("my-data/delete/", views.DeleteAccountView.as_view(), name="delete-account"),
+    path("calendar/<str:token>.ics", views.personal_feed, name="personal-feed"),
+    path("join/<str:token>/", views.join_online, name="join"),
+    path(
+        "privacy/",
+        TemplateView.as_view(template_name="registration/privacy_notice.html"),
+        name="privacy-notice",
+    ),
+]

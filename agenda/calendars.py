@@ -1,0 +1,221 @@
+"""
+The meeting's calendars (RFC 5545): the whole meeting, one session, and a subscription feed.
+
+Each session is one VEVENT with the same UID in every file, so a calendar that imported the whole
+meeting and later one session (or subscribes to the feed) updates the entry instead of doubling it.
+Text follows the active language: the views run under /es/ or /en/, and a caller without a request
+(an e-mail) wraps build_calendar() in translation.override().
+
+The join link and access details are private: nothing here reads them. A personal calendar for a
+confirmed virtual participant passes them in through build_calendar(extra_description=...).
+"""
+
+import copy
+import datetime
+from functools import lru_cache
+
+from django.db.models import Max
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import get_language, gettext
+from django.views.decorators.http import require_safe
+from icalendar import Calendar, Timezone, vDuration
+from icalendar import Event as CalendarEvent
+
+from .models import Event, Session, SessionSpeaker
+
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+# How often subscribed clients should fetch the feed again (RFC 7986 and its Microsoft ancestor).
+FEED_REFRESH_INTERVAL = datetime.timedelta(hours=1)
+
+
+def session_uid(event, session):
+    """A UID made of what never changes when an organiser edits the session (RFC 5545 §3.8.4.7)."""
+    return f"session-{session.pk}@{event.slug}.forum"
+
+
+def last_modified(event):
+    """
+    The latest instant at which anything in the event's public calendar changed.
+
+    Speakers and organisations carry no timestamp, so editing only them does not move it; nor does
+    deleting a session. Conditional-request caching built on this must allow for both.
+    """
+    latest_session = event.sessions.aggregate(latest=Max("updated_at"))["latest"]
+    return max(instant for instant in (event.updated_at, latest_session) if instant)
+
+
+def build_calendar(
+    event,
+    sessions,
+    *,
+    base_url,
+    extra_description="",
+    method="PUBLISH",
+    subscription=False,
+    stamp=None,
+):
+    """
+    An icalendar.Calendar with one VEVENT per session, its times in the event's own time zone.
+
+    `sessions` should come from Session.objects.with_speakers() so the speakers cost no query per
+    session. `base_url` ("https://host", no trailing slash) makes each session's URL absolute.
+    `extra_description` is appended to every description: the place for a personal calendar to add
+    what only its owner may see. `subscription` adds the feed's name and refresh interval.
+    """
+    stamp = stamp or timezone.now()
+    calendar = Calendar()
+    calendar.add("PRODID", f"-//SGCAN//Forum agenda//{(get_language() or 'es').upper()}")
+    calendar.add("VERSION", "2.0")
+    calendar.add("CALSCALE", "GREGORIAN")
+    calendar.add("METHOD", method)
+    if subscription:
+        calendar.calendar_name = event.title  # NAME, and X-WR-CALNAME for older clients
+        calendar.add("X-WR-TIMEZONE", event.time_zone)
+        # VALUE=DURATION is required by RFC 7986; X-PUBLISHED-TTL is what Outlook still reads.
+        calendar.add("REFRESH-INTERVAL", FEED_REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
+        calendar.add("X-PUBLISHED-TTL", vDuration(FEED_REFRESH_INTERVAL))
+
+    sessions = list(sessions)
+    for session in sessions:
+        if session.event_id != event.pk:
+            raise ValueError(f"Session {session.pk} is not part of event {event.slug!r}.")
+        # The session's page URL reads session.event: reuse ours instead of a query per session.
+        session.event = event
+        calendar.add_component(
+            _session_component(event, session, base_url, extra_description, stamp)
+        )
+    _add_time_zones(calendar, event, sessions)
+    return calendar
+
+
+def _session_component(event, session, base_url, extra_description, stamp):
+    zone = event.zone
+    return CalendarEvent.new(
+        uid=session_uid(event, session),
+        stamp=stamp,
+        created=session.created_at,
+        last_modified=session.updated_at,
+        sequence=session.sequence,
+        start=timezone.localtime(session.starts_at, zone),
+        end=timezone.localtime(session.ends_at, zone),
+        summary=session.title,
+        location=_location(event, session),
+        url=base_url + session.get_absolute_url(),
+        description=_description(session, extra_description),
+        categories=[str(session.get_kind_display())],
+        status="CONFIRMED",
+    )
+
+
+def _location(event, session):
+    place = ", ".join(
+        part for part in (session.location, event.venue_name, event.venue_address) if part
+    )
+    if not event.virtual_platform_name:
+        return place
+    if not place:
+        return gettext("Online")
+    return f"{place} · {gettext('Also online')}"
+
+
+def _description(session, extra_description):
+    paragraphs = [str(session.get_kind_display())]
+    links = session.ordered_speakers
+    if links:
+        paragraphs.append(
+            "\n".join([gettext("Speakers:"), *(f"- {_speaker_line(link)}" for link in links)])
+        )
+    if session.participants_note:
+        paragraphs.append(gettext("Participants: %(note)s") % {"note": session.participants_note})
+    if session.is_to_be_confirmed:
+        paragraphs.append(gettext("Participation to be confirmed."))
+    topics = session.topics_list
+    if topics:
+        paragraphs.append("\n".join([gettext("Topics:"), *(f"- {topic}" for topic in topics)]))
+    if extra_description:
+        paragraphs.append(extra_description)
+    return "\n\n".join(paragraphs)
+
+
+def _speaker_line(link):
+    speaker = link.speaker
+    parts = [speaker.display_name, speaker.position]
+    if speaker.organisation:
+        parts.append(str(speaker.organisation))
+    line = ", ".join(part for part in parts if part)
+    if link.role == SessionSpeaker.Role.MODERATOR:
+        line += f" ({gettext('moderator')})"
+    if not speaker.is_confirmed:
+        line += f" ({gettext('to be confirmed')})"
+    return line
+
+
+def _add_time_zones(calendar, event, sessions):
+    """Add a VTIMEZONE for every TZID in use, covering only the days the calendar spans."""
+    instants = [event.starts_at, event.ends_at]
+    for session in sessions:
+        instants += [session.starts_at, session.ends_at]
+    first = timezone.localtime(min(instants), event.zone).date() - datetime.timedelta(days=1)
+    last = timezone.localtime(max(instants), event.zone).date() + datetime.timedelta(days=1)
+    # The event's own zone goes in even without sessions: a VCALENDAR needs one component.
+    tzids = sorted(calendar.get_missing_tzids() | {event.time_zone})
+    # Per RFC 5545 every VTIMEZONE precedes the components that refer to it.
+    for position, tzid in enumerate(tzids):
+        calendar.subcomponents.insert(position, copy.deepcopy(_time_zone(tzid, first, last)))
+
+
+@lru_cache(maxsize=32)
+def _time_zone(tzid, first, last):
+    # Generating a VTIMEZONE from zoneinfo takes tens of milliseconds; the answer never changes.
+    return Timezone.from_tzid(tzid, first_date=first, last_date=last)
+
+
+def _base_url(request):
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def _calendar_response(calendar, filename, *, as_attachment):
+    response = HttpResponse(calendar.to_ical(), content_type=CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(as_attachment, filename)
+    return response
+
+
+def _published_event(slug):
+    return get_object_or_404(Event.objects.published(), slug=slug)
+
+
+@require_safe
+def event_calendar(request, event_slug):
+    """The whole meeting as a file to import once."""
+    event = _published_event(event_slug)
+    calendar = build_calendar(event, event.sessions.with_speakers(), base_url=_base_url(request))
+    return _calendar_response(calendar, f"{event.slug}.ics", as_attachment=True)
+
+
+@require_safe
+def event_feed(request, event_slug):
+    """The whole meeting for subscription: its address never changes, each fetch reads the DB."""
+    event = _published_event(event_slug)
+    calendar = build_calendar(
+        event, event.sessions.with_speakers(), base_url=_base_url(request), subscription=True
+    )
+    return _calendar_response(calendar, f"{event.slug}.ics", as_attachment=False)
+
+
+@require_safe
+def session_calendar(request, event_slug, pk):
+    """One session as a file to import."""
+    session = get_object_or_404(
+        Session.objects.with_speakers()
+        .select_related("event")
+        .filter(event__slug=event_slug, event__is_published=True),
+        pk=pk,
+    )
+    event = session.event
+    calendar = build_calendar(event, [session], base_url=_base_url(request))
+    return _calendar_response(
+        calendar, f"{event.slug}-session-{session.pk}.ics", as_attachment=True
+    )
