@@ -82,7 +82,7 @@ class EventAdmin(TranslationAdmin):
     ]
 
 
-class SessionSpeakerInline(TranslationTabularInline):
+class SessionSpeakerInline(admin.TabularInline):
     model = SessionSpeaker
     extra = 1
     autocomplete_fields = ["speaker"]
