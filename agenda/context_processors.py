@@ -1,3 +1,9 @@
+from .timezones import VisitorTimeZone
+
+
 def visitor_time_zone(request):
-    """Placeholder replaced by the pages work: every template gets the visitor's chosen zone."""
-    return {}
+    """
+    Every template gets the visitor's zone (`visitor_time_zone.name`, None for “the event's own”)
+    and what an unknown ?tz= asked for (`visitor_time_zone.rejected`).
+    """
+    return {"visitor_time_zone": VisitorTimeZone.of(request)}

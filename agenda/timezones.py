@@ -14,7 +14,6 @@ from functools import cache, lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils.functional import cached_property
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -179,14 +178,14 @@ def region_start_times(instant):
     groups = {}
     for zone in REGION_ZONES:
         groups.setdefault(utc_offset(zone.name, instant), []).append(zone)
-    return [
+    return tuple(
         RegionStartTime(
             offset=offset,
             local_time=instant.astimezone(zoneinfo.ZoneInfo(zones[0].name)),
             zones=tuple(zones),
         )
         for offset, zones in sorted(groups.items())
-    ]
+    )
 
 
 @dataclass(frozen=True)
@@ -243,17 +242,11 @@ class VisitorTimeZone:
             request._visitor_time_zone = cls(request)
         return request._visitor_time_zone
 
-    @cached_property
-    def zone(self):
-        return zoneinfo.ZoneInfo(self.name) if self.name else None
-
     def name_for(self, event=None):
+        """The zone to show `event`'s times in: the visitor's choice, else the event's own."""
         if self.name:
             return self.name
         return event.time_zone if event is not None else settings.TIME_ZONE
-
-    def zone_for(self, event=None):
-        return zoneinfo.ZoneInfo(self.name_for(event))
 
     def remember(self, response, *, secure=False):
         """
@@ -273,4 +266,3 @@ class VisitorTimeZone:
         else:
             patch_vary_headers(response, ["Cookie"])
         return response
-

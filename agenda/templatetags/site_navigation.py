@@ -1,0 +1,60 @@
+"""
+What every page's frame needs: the same page in the other language, and the event to navigate in.
+
+The language switch is a plain link, not Django's set_language form: a form that posts would put a
+CSRF token, and so per-visitor state, on every public page.
+"""
+
+from dataclasses import dataclass
+
+from django import template
+from django.conf import settings
+from django.urls import Resolver404, resolve, reverse, translate_url
+from django.utils.translation import get_language, get_language_info, override
+
+from agenda.models import Event
+
+register = template.Library()
+
+
+@dataclass(frozen=True)
+class LanguageLink:
+    code: str
+    name: str
+    url: str
+    is_current: bool
+
+
+def _same_page_in(request, language):
+    path = request.path_info
+    query = request.META.get("QUERY_STRING", "")
+    try:
+        resolve(path)
+    except Resolver404:
+        # A page that does not exist in any language: offer the home page instead.
+        with override(language):
+            return reverse("agenda:home")
+    return translate_url(f"{path}?{query}" if query else path, language)
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context):
+    """One link per language to the page being read, query string (?tz=) kept."""
+    request = context.get("request")
+    current = get_language()
+    links = []
+    for code, _name in settings.LANGUAGES:
+        if request is not None:
+            url = _same_page_in(request, code)
+        else:
+            with override(code):
+                url = reverse("agenda:home")
+        name = get_language_info(code)["name_local"]
+        links.append(LanguageLink(code, name[:1].upper() + name[1:], url, code == current))
+    return links
+
+
+@register.simple_tag
+def navigation_event(event=None):
+    """The event the menu points to: the page's own, else the featured one (404, accounts)."""
+    return event or Event.objects.featured()

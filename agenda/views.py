@@ -1,0 +1,130 @@
+"""
+The public pages of an event: its presentation, agenda, speakers and sessions.
+
+They are the same for every visitor except for the time zone times are read in, so they carry no
+session, no CSRF token and no messages: a shared cache may keep them (per ?tz= link, or per cookie).
+"""
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views.generic import DetailView, TemplateView
+
+from .models import Event, SessionSpeaker, Speaker
+from .timezones import QUERY_PARAMETER, VisitorTimeZone, region_start_times
+
+
+class VisitorTimeZoneMixin:
+    """Remembers a zone chosen through ?tz= in a cookie, so the next page keeps it."""
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        return VisitorTimeZone.of(self.request).remember(response, secure=self.request.is_secure())
+
+
+def calendar_links(request, event):
+    """The .ics download and the subscription feed, as webcal:// and as a plain web address."""
+    feed = reverse("agenda:event-feed", kwargs={"event_slug": event.slug})
+    return {
+        "download_url": reverse("agenda:event-calendar", kwargs={"event_slug": event.slug}),
+        "webcal_url": f"webcal://{request.get_host()}{feed}",
+        "feed_url": request.build_absolute_uri(feed),
+    }
+
+
+class EventPageMixin(VisitorTimeZoneMixin):
+    """A page under events/<event_slug>/: the published event, its calendars and time zones."""
+
+    nav_section = None
+
+    def get_event(self):
+        if not hasattr(self, "event"):
+            self.event = get_object_or_404(
+                Event.objects.published(), slug=self.kwargs["event_slug"]
+            )
+        return self.event
+
+    def get_context_data(self, **kwargs):
+        event = self.get_event()
+        return super().get_context_data(
+            event=event,
+            nav_section=self.nav_section,
+            calendar=calendar_links(self.request, event),
+            time_zone_parameter=QUERY_PARAMETER,
+            **kwargs,
+        )
+
+
+class EventDetailView(VisitorTimeZoneMixin, DetailView):
+    template_name = "agenda/event_detail.html"
+    context_object_name = "event"
+    nav_section = "event"
+
+    def get_queryset(self):
+        return Event.objects.published().prefetch_related("organisers")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(nav_section=self.nav_section, **kwargs)
+        event = self.object
+        if event is not None:
+            context.update(
+                calendar=calendar_links(self.request, event),
+                region_start_times=region_start_times(event.starts_at),
+                time_zone_parameter=QUERY_PARAMETER,
+            )
+        return context
+
+
+class HomeView(EventDetailView):
+    """The featured event's page, or a friendly word while nothing is published."""
+
+    nav_section = "home"
+
+    def get_object(self, queryset=None):
+        return self.get_queryset().featured()
+
+    def get_template_names(self):
+        return [self.template_name if self.object else "agenda/no_event.html"]
+
+
+class AgendaView(EventPageMixin, TemplateView):
+    template_name = "agenda/agenda.html"
+    nav_section = "agenda"
+
+    def get_context_data(self, **kwargs):
+        event = self.get_event()
+        return super().get_context_data(
+            # Through the event's related manager, each session already knows its event.
+            sessions=event.sessions.with_speakers(),
+            region_start_times=region_start_times(event.starts_at),
+            **kwargs,
+        )
+
+
+class SpeakerListView(EventPageMixin, TemplateView):
+    template_name = "agenda/speaker_list.html"
+    nav_section = "speakers"
+
+    def get_context_data(self, **kwargs):
+        event = self.get_event()
+        their_sessions = (
+            SessionSpeaker.objects.filter(session__event=event)
+            .select_related("session")
+            .order_by("session__starts_at", "session__pk")
+        )
+        speakers = (
+            Speaker.objects.filter(session_links__session__event=event)
+            .distinct()
+            .select_related("organisation")
+            .prefetch_related(Prefetch("session_links", queryset=their_sessions))
+        )
+        return super().get_context_data(speakers=speakers, **kwargs)
+
+
+class SessionDetailView(EventPageMixin, DetailView):
+    template_name = "agenda/session_detail.html"
+    context_object_name = "session"
+    nav_section = "agenda"
+
+    def get_queryset(self):
+        return self.get_event().sessions.with_speakers()
