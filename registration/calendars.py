@@ -1,6 +1,7 @@
 """
 A participant's own calendar: the meeting's sessions, plus — for confirmed virtual participants
-only — the platform and their personal join link, which checks the registration when clicked.
+only — the platform, their personal join link (which checks the registration when clicked) and the
+platform's access details.
 """
 
 from django.conf import settings
@@ -24,6 +25,10 @@ def personal_calendar(registration, *, base_url=None, subscription=False):
             "platform": event.virtual_platform_name or gettext("the virtual platform"),
             "url": f"{base_url}{join_path(registration)}",
         }
+        if event.virtual_access_details:
+            extra += "\n" + gettext("Access details: %(details)s") % {
+                "details": event.virtual_access_details
+            }
     return build_calendar(
         event,
         event.sessions.with_speakers(),
