@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import (
     TranslationAdmin,
     TranslationStackedInline,
-    TranslationTabularInline,
 )
 
 from .models import Event, Organisation, Session, SessionSpeaker, Speaker

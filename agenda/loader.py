@@ -1,5 +1,6 @@
 """
-Loads a meeting (its event, organisations, speakers and sessions) from a TOML data file.
+Loads a meeting (its event, organisations, speakers, sessions and the audience categories people
+register under) from a TOML data file.
 
 The file holds the concept note's content; once loaded, Django admin is where organisers change it.
 So a run never undoes their work:
@@ -9,10 +10,11 @@ So a run never undoes their work:
 - a row that exists only has its empty fields filled (a relation counts as a field: the event's
   organisers, a session's speakers), so a second run changes nothing;
 - a session missing under an event that exists was deleted (or moved and renamed) by an
-  organiser and is not brought back.
+  organiser and is not brought back; so is an audience category, once the event has any.
 
 With ``overwrite=True`` the file wins: every field it gives is set from it and deleted sessions are
-restored. Fields the file leaves out (the private join link, for instance) are never touched.
+restored. Fields the file leaves out (the private join link, the registration window and
+capacities, whether a category is offered) are never touched.
 """
 
 from dataclasses import dataclass, field
@@ -21,6 +23,8 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+
+from registration.models import AudienceCategory
 
 from .meeting_file import (
     MeetingFileError,
@@ -354,9 +358,90 @@ def _apply_speaker_links(session, links, overwrite):
     return True
 
 
-# The order sections load in: each may refer to the ones before it. Another kind of content (the
-# registration's audience categories, say) is one more function taking (value, context) and one
-# more line here.
+# Audience categories ------------------------------------------------------------------------
+
+AUDIENCE_CATEGORY_FIELDS = (
+    "key",
+    "name",
+    "description",
+    "allows_in_person",
+    "allows_virtual",
+    "needs_approval",
+)
+
+
+class CategoryEntry(NamedTuple):
+    where: str
+    columns: dict[str, Any]
+
+
+def load_audience_categories(entries, context):
+    event = context.event
+    parsed = []
+    keys = set()
+    entries = array_of_tables(entries, "audience_categories", label="key")
+    for order, (where, entry) in enumerate(entries, start=1):
+        columns = model_columns(
+            AudienceCategory, entry, where, AUDIENCE_CATEGORY_FIELDS, required=("key", "name")
+        )
+        if columns["key"] in keys:
+            raise MeetingFileError(
+                f'{where}: the key "{columns["key"]}" is used twice in the file.'
+            )
+        keys.add(columns["key"])
+        # The registration form offers the categories in the file's order; organisers reorder
+        # them in admin.
+        columns.update(event_id=event.pk, order=order)
+        parsed.append(CategoryEntry(where, columns))
+
+    existing = list(event.audience_categories.all())
+    matches = _match_categories(existing, parsed)
+    # An event without any category cannot take a registration, so a meeting loaded before its
+    # file had categories gets them all; after that, a missing one was deleted by an organiser.
+    create_missing = context.overwrite or not existing
+    tally = Tally()
+    for index, entry in enumerate(parsed):
+        category = matches.get(index)
+        if category is None and not create_missing:
+            tally.not_restored += 1
+            continue
+        _category, outcome = _apply(
+            AudienceCategory, category, entry.columns, entry.where, context.overwrite
+        )
+        tally.count(outcome)
+    return tally
+
+
+def _match_categories(existing, parsed):
+    """
+    {index in `parsed`: the event's category it describes}.
+
+    A category is found by its key; one whose key an organiser changed, by its Spanish name when no
+    other category left unmatched has it, so that --overwrite never makes a second one.
+    """
+    by_key = {category.key: category for category in existing}
+    matches = {
+        index: by_key[entry.columns["key"]]
+        for index, entry in enumerate(parsed)
+        if entry.columns["key"] in by_key
+    }
+    taken = {category.pk for category in matches.values()}
+    for index, entry in enumerate(parsed):
+        if index in matches:
+            continue
+        candidates = [
+            category
+            for category in existing
+            if category.pk not in taken and category.name_es == entry.columns["name_es"]
+        ]
+        if len(candidates) == 1:
+            matches[index] = candidates[0]
+            taken.add(candidates[0].pk)
+    return matches
+
+
+# The order sections load in: each may refer to the ones before it. Another kind of content is one
+# more function taking (value, context) and one more line here.
 
 
 class Section(NamedTuple):
@@ -370,6 +455,7 @@ SECTIONS = [
     Section("event", load_event, required=True),
     Section("speakers", load_speakers),
     Section("sessions", load_sessions),
+    Section("audience_categories", load_audience_categories),
 ]
 
 

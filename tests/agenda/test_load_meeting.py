@@ -8,7 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from agenda.loader import DEFAULT_MEETING_FILE
 from agenda.models import Event, Organisation, Session, SessionSpeaker, Speaker
+from registration.models import AttendanceMode, AudienceCategory
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +43,7 @@ def snapshot():
             {field.attname: getattr(row, field.attname) for field in model._meta.concrete_fields}
             for row in model.objects.order_by("pk")
         ]
-        for model in (Organisation, Event, Speaker, Session, SessionSpeaker)
+        for model in (Organisation, Event, Speaker, Session, SessionSpeaker, AudienceCategory)
     }
     rows["organisers"] = list(
         Event.organisers.through.objects.order_by("pk").values_list("pk", "event", "organisation")
@@ -230,8 +232,10 @@ def test_prints_what_it_created_then_that_nothing_changed():
 
     assert "sessions: 10 created, 0 updated, 0 unchanged" in first
     assert "speakers: 8 created, 0 updated, 0 unchanged" in first
+    assert "audience_categories: 5 created, 0 updated, 0 unchanged" in first
     assert "sessions: 0 created, 0 updated, 10 unchanged" in second
     assert "organisations: 0 created, 0 updated, 4 unchanged" in second
+    assert "audience_categories: 0 created, 0 updated, 5 unchanged" in second
 
 
 def test_second_run_writes_nothing_to_the_database():
@@ -389,6 +393,228 @@ def test_a_second_run_never_creates_a_duplicate_of_an_edited_session():
     assert "1 no longer in the database and left out" in output
 
 
+# Audience categories -------------------------------------------------------------------------
+
+IN_PERSON, VIRTUAL = AttendanceMode.IN_PERSON, AttendanceMode.VIRTUAL
+
+# The note's audiences, in its order: (key, Spanish name, English name, modes, needs approval).
+EXPECTED_CATEGORIES = [
+    (
+        "integration-organisations",
+        "Organismos de integración regional, subregional y multilateral de América Latina y el "
+        "Caribe",
+        "Regional, subregional and multilateral integration organisations of Latin America and "
+        "the Caribbean",
+        [IN_PERSON, VIRTUAL],
+        False,
+    ),
+    (
+        "international-organisations",
+        "Organismos internacionales que participan en la iniciativa",
+        "International organisations participating in the initiative",
+        [IN_PERSON, VIRTUAL],
+        False,
+    ),
+    (
+        "public-sector",
+        "Sector público de los países miembros involucrados en la cooperación transfronteriza y "
+        "la infraestructura",
+        "Public sector of the member countries involved in cross-border cooperation and "
+        "infrastructure",
+        [IN_PERSON, VIRTUAL],
+        False,
+    ),
+    ("private-sector", "Sector privado", "Private sector", [IN_PERSON], True),
+    (
+        "interested-professionals",
+        "Profesionales interesados",
+        "Interested professionals",
+        [VIRTUAL],
+        False,
+    ),
+]
+
+
+def categories():
+    return list(Event.objects.get(slug=SLUG).audience_categories.order_by("order", "pk"))
+
+
+def category(key):
+    return AudienceCategory.objects.get(event__slug=SLUG, key=key)
+
+
+def test_loads_the_five_audience_categories_in_the_notes_order_with_their_modes_and_approval():
+    load()
+
+    loaded = []
+    for row in categories():
+        with translation.override("es"):
+            name_es = row.name
+        with translation.override("en"):
+            name_en = row.name
+        loaded.append((row.key, name_es, name_en, row.allowed_modes, row.needs_approval))
+
+    assert loaded == EXPECTED_CATEGORIES
+    assert [row.order for row in categories()] == [1, 2, 3, 4, 5]
+    assert all(row.is_active for row in categories())
+
+
+def test_each_category_is_described_from_the_note_in_both_languages():
+    load()
+    private_sector = category("private-sector")
+    professionals = category("interested-professionals")
+
+    for row in categories():
+        assert row.description_es and row.description_en
+    with translation.override("en"):
+        assert private_sector.description == (
+            "By invitation, in accordance with the topics to be discussed. In person in Lima, in "
+            "the room the SGCAN will provide for the participation of interested parties."
+        )
+        assert professionals.description == (
+            "Virtually, through the platform to be determined by the SGCAN."
+        )
+    with translation.override("es"):
+        assert private_sector.description.startswith("Por invitación, de acuerdo con los temas")
+        assert professionals.description == (
+            "De manera virtual, a través de la plataforma que determine la SGCAN."
+        )
+
+
+def test_loading_leaves_registration_closed_and_the_places_for_organisers_to_set():
+    load()
+    event = Event.objects.get(slug=SLUG)
+
+    assert (event.registration_opens_at, event.registration_closes_at) == (None, None)
+    assert event.registration_window() == Event.RegistrationWindow.NOT_SET
+    assert (event.in_person_capacity, event.virtual_capacity) == (0, None)
+
+
+def test_overwrite_keeps_the_registration_window_and_places_organisers_set_in_admin():
+    load()
+    event = Event.objects.get(slug=SLUG)
+    event.registration_opens_at = datetime.datetime(2024, 7, 1, tzinfo=UTC)
+    event.registration_closes_at = datetime.datetime(2024, 8, 14, tzinfo=UTC)
+    event.in_person_capacity, event.virtual_capacity = 40, 300
+    event.save()
+
+    load("--overwrite")
+
+    event.refresh_from_db()
+    assert event.registration_opens_at == datetime.datetime(2024, 7, 1, tzinfo=UTC)
+    assert event.registration_closes_at == datetime.datetime(2024, 8, 14, tzinfo=UTC)
+    assert (event.in_person_capacity, event.virtual_capacity) == (40, 300)
+
+
+def edit_categories_in_admin():
+    private_sector = category("private-sector")
+    private_sector.name_en = "Private sector (invited)"
+    private_sector.allows_virtual = True
+    private_sector.needs_approval = False
+    private_sector.order = 9
+    private_sector.save()
+    professionals = category("interested-professionals")
+    professionals.description_es = "Por la plataforma Zoom."
+    professionals.is_active = False
+    professionals.save()
+
+
+def test_organisers_edits_of_categories_survive_a_second_run():
+    load()
+    edit_categories_in_admin()
+
+    output = load()
+
+    private_sector = category("private-sector")
+    professionals = category("interested-professionals")
+    assert private_sector.name_en == "Private sector (invited)"
+    assert private_sector.allowed_modes == [IN_PERSON, VIRTUAL]
+    assert not private_sector.needs_approval
+    assert private_sector.order == 9
+    assert professionals.description_es == "Por la plataforma Zoom."
+    assert not professionals.is_active
+    assert "audience_categories: 0 created, 0 updated, 5 unchanged" in output
+
+
+def test_overwrite_restores_the_files_categories_but_leaves_a_withdrawn_one_withdrawn():
+    load()
+    edit_categories_in_admin()
+
+    output = load("--overwrite")
+
+    private_sector = category("private-sector")
+    professionals = category("interested-professionals")
+    assert private_sector.name_en == "Private sector"
+    assert private_sector.allowed_modes == [IN_PERSON]
+    assert private_sector.needs_approval
+    assert private_sector.order == 4
+    assert professionals.description_es == (
+        "De manera virtual, a través de la plataforma que determine la SGCAN."
+    )
+    # Whether a category is offered is the organisers' call alone: the file does not say it.
+    assert not professionals.is_active
+    assert "audience_categories: 0 created, 2 updated, 3 unchanged" in output
+
+
+def test_a_category_description_emptied_in_admin_is_filled_from_the_file_on_the_next_run():
+    load()
+    AudienceCategory.objects.filter(key="public-sector").update(description_en="")
+
+    output = load()
+
+    assert category("public-sector").description_en == (
+        "In person at the SGCAN premises in Lima, or virtually through the platform proposed by "
+        "the SGCAN."
+    )
+    assert "audience_categories: 0 created, 1 updated, 4 unchanged" in output
+
+
+def test_a_category_deleted_in_admin_comes_back_only_with_overwrite():
+    load()
+    category("international-organisations").delete()
+
+    output = load()
+
+    assert [row.key for row in categories()] == [
+        "integration-organisations",
+        "public-sector",
+        "private-sector",
+        "interested-professionals",
+    ]
+    assert "audience_categories: 0 created, 0 updated, 4 unchanged, 1 no longer" in output
+
+    load("--overwrite")
+
+    assert [row.key for row in categories()] == [key for key, *_rest in EXPECTED_CATEGORIES]
+
+
+def test_a_category_whose_key_was_changed_in_admin_is_not_duplicated_even_with_overwrite():
+    load()
+    AudienceCategory.objects.filter(key="public-sector").update(key="government")
+
+    load()
+    assert AudienceCategory.objects.count() == 5
+    assert category("government").name_en.startswith("Public sector")
+
+    load("--overwrite")
+    assert AudienceCategory.objects.count() == 5
+    assert category("public-sector").order == 3
+
+
+def test_a_meeting_loaded_before_its_file_had_categories_gets_them_all(tmp_path):
+    text = DEFAULT_MEETING_FILE.read_text(encoding="utf-8")
+    without_categories = tmp_path / "meeting.toml"
+    without_categories.write_text(text[: text.index("[[audience_categories]]")], encoding="utf-8")
+    load("--file", str(without_categories))
+    assert not AudienceCategory.objects.exists()
+
+    output = load()
+
+    assert [row.key for row in categories()] == [key for key, *_rest in EXPECTED_CATEGORIES]
+    assert "audience_categories: 5 created, 0 updated, 0 unchanged" in output
+    assert "sessions: 0 created, 0 updated, 10 unchanged" in output
+
+
 MINIMAL_EVENT = """
 [event]
 slug = "test-meeting"
@@ -396,6 +622,16 @@ title.es = "Reunión de prueba"
 title.en = "Test meeting"
 starts_at = 2024-08-15T09:00:00-05:00
 ends_at = 2024-08-15T13:00:00-05:00
+"""
+
+CATEGORY = """
+[[audience_categories]]
+key = "private-sector"
+name.es = "Sector privado"
+name.en = "Private sector"
+allows_in_person = true
+allows_virtual = false
+needs_approval = true
 """
 
 
@@ -477,6 +713,25 @@ ends_at = 2024-08-15T10:30:00-05:00
 """,
             '[[sessions]] #1 (key "first"): This session overlaps “Segunda” (09:30–10:30).',
         ),
+        (
+            MINIMAL_EVENT + "registration_opens_at = 2024-07-01T00:00:00-05:00",
+            'unknown key "registration_opens_at"',
+        ),
+        (MINIMAL_EVENT + "in_person_capacity = 40", 'unknown key "in_person_capacity"'),
+        (
+            MINIMAL_EVENT + CATEGORY + CATEGORY,
+            '[[audience_categories]] #2 (key "private-sector"): the key "private-sector" is used '
+            "twice in the file.",
+        ),
+        (
+            MINIMAL_EVENT + CATEGORY.replace("allows_virtual = false", 'allows_virtual = "no"'),
+            '[[audience_categories]] #1 (key "private-sector"), allows_virtual must be true or '
+            "false.",
+        ),
+        (
+            MINIMAL_EVENT + CATEGORY.replace('"private-sector"', '"Private sector!"'),
+            '[[audience_categories]] #1 (key "Private sector!"): key: Enter a valid “slug”',
+        ),
     ],
     ids=[
         "toml-syntax",
@@ -490,6 +745,11 @@ ends_at = 2024-08-15T10:30:00-05:00
         "unknown-kind",
         "ends-before-it-starts",
         "overlapping-sessions",
+        "registration-window-in-file",
+        "capacity-in-file",
+        "category-key-twice",
+        "category-mode-not-true-or-false",
+        "category-key-not-a-slug",
     ],
 )
 def test_a_malformed_file_is_refused_with_a_clear_message_and_nothing_is_written(
@@ -505,6 +765,7 @@ def test_a_malformed_file_is_refused_with_a_clear_message_and_nothing_is_written
     assert str(path) in str(refusal.value)
     assert not Event.objects.exists()
     assert not Session.objects.exists()
+    assert not AudienceCategory.objects.exists()
 
 
 def test_a_missing_file_is_refused_with_a_clear_message(tmp_path):

@@ -42,7 +42,8 @@ class Command(BaseCommand):
         if any(tally.not_restored for tally in summary.values()):
             self.stdout.write(
                 self.style.WARNING(
-                    "Sessions deleted in admin (or moved and renamed there) were left out; "
-                    "--overwrite creates them again from the file."
+                    "Sessions or audience categories deleted in admin (or whose time, title "
+                    "or key changed there) were left out; --overwrite creates them again "
+                    "from the file."
                 )
             )
