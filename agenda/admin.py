@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import (
@@ -79,6 +79,20 @@ class EventAdmin(TranslationAdmin):
             },
         ),
     ]
+
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        window_set = obj.registration_opens_at or obj.registration_closes_at
+        if window_set and obj.in_person_capacity == 0:
+            self.message_user(
+                request,
+                _(
+                    "Registration has a window but no in-person places: every in-person "
+                    "registration will go to the waiting list. Set the number of seats in Lima."
+                ),
+                messages.WARNING,
+            )
 
 
 class SessionSpeakerInline(admin.TabularInline):
