@@ -5,6 +5,7 @@ Local defaults are safe for a developer's machine (SQLite under var/, mail print
 while DEBUG is on). The README lists every variable.
 """
 
+import operator
 from pathlib import Path
 
 import environ
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_countries",
+    "import_export",
     "agenda",
     "registration",
 ]
@@ -56,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "forum.middleware.PrivatePagesNeverCachedMiddleware",
 ]
 
 ROOT_URLCONF = "forum.urls"
@@ -95,6 +98,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+
+# A cache shared by every process (Redis in production) keeps allauth's rate limits honest across
+# gunicorn workers; the local default is per process.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -174,6 +181,9 @@ COUNTRIES_FIRST_REPEAT = True
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
+# People know their account by its e-mail address: allauth would otherwise show the username it
+# generates behind the scenes (in "signed in as…" and in its e-mails).
+ACCOUNT_USER_DISPLAY = operator.attrgetter("email")
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True

@@ -1,4 +1,5 @@
 """The privacy notice's version: every consent row records which text the person agreed to."""
 
-# Change this whenever templates/registration/privacy_notice.html changes in substance.
-PRIVACY_NOTICE_VERSION = "2024-07-01"
+# The date the notice's text took effect. Change it, together with the date shown in
+# templates/registration/privacy_notice.html, whenever that text changes in substance.
+PRIVACY_NOTICE_VERSION = "2026-11-25"

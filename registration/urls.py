@@ -2,6 +2,7 @@ from django.urls import path
 from django.views.generic import TemplateView
 
 from . import views
+from .privacy import PRIVACY_NOTICE_VERSION
 
 app_name = "registration"
 
@@ -26,7 +27,10 @@ urlpatterns = [
     path("join/<str:token>/", views.join_online, name="join"),
     path(
         "privacy/",
-        TemplateView.as_view(template_name="registration/privacy_notice.html"),
+        TemplateView.as_view(
+            template_name="registration/privacy_notice.html",
+            extra_context={"notice_version": PRIVACY_NOTICE_VERSION},
+        ),
         name="privacy-notice",
     ),
 ]
