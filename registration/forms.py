@@ -1,0 +1,363 @@
+"""
+The participant's forms: registering, editing one's details, and confirming a deletion.
+
+Forms only validate what a person typed; the rules about places and statuses stay in the models
+and services. Sensitive data (dietary and accessibility needs can reveal health or religion, Law
+29733) is never kept without its own consent, and never silently dropped either: the form asks the
+person to tick the box or empty the fields.
+"""
+
+import re
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Fieldset, Layout
+from django import forms
+from django.core.validators import MaxLengthValidator
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from .models import AttendanceMode, Consent, Registration
+
+# Loose on purpose: numbers are written in many ways across the region; we only check that what
+# is there could be a phone number someone can dial.
+PHONE_CHARACTERS = re.compile(r"^[0-9 +\-()]+$")
+PHONE_MIN_DIGITS, PHONE_MAX_DIGITS = 6, 20
+NEEDS_MAX_LENGTH = 1000
+
+# What a registration's details are: the fields the participant fills in and may edit later.
+DETAIL_FIELDS = [
+    "honorific",
+    "full_name",
+    "position",
+    "organisation",
+    "country",
+    "phone",
+    "preferred_language",
+]
+NEEDS_FIELDS = ["dietary_needs", "accessibility_needs"]
+
+
+def validate_phone(value):
+    if not PHONE_CHARACTERS.match(value):
+        raise forms.ValidationError(
+            _("Write the phone number with digits; spaces, +, - and brackets are allowed."),
+            code="phone_characters",
+        )
+    digits = sum(character.isdigit() for character in value)
+    if not PHONE_MIN_DIGITS <= digits <= PHONE_MAX_DIGITS:
+        raise forms.ValidationError(
+            _("A phone number has between %(min)d and %(max)d digits; this one has %(count)d."),
+            code="phone_length",
+            params={"min": PHONE_MIN_DIGITS, "max": PHONE_MAX_DIGITS, "count": digits},
+        )
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    """Each category says how its people may take part, and whether organisers approve them."""
+
+    def label_from_instance(self, category):
+        if category.allows_in_person and category.allows_virtual:
+            modes = _("in person in Lima or online")
+        elif category.allows_in_person:
+            modes = _("in person in Lima only")
+        elif category.allows_virtual:
+            modes = _("online only")
+        else:
+            modes = _("no attendance mode offered")
+        if category.needs_approval:
+            return _("%(category)s (%(modes)s; the organisers approve each registration)") % {
+                "category": category.name,
+                "modes": modes,
+            }
+        return _("%(category)s (%(modes)s)") % {"category": category.name, "modes": modes}
+
+
+class ParticipantDetailsForm(forms.ModelForm):
+    """The details a participant gives and may later edit, with the sensitive-data consent."""
+
+    sensitive_data_consent = forms.BooleanField(
+        label=_(
+            "I agree that my dietary and accessibility needs, which may reveal health or religion, "
+            "are processed only to provide them."
+        ),
+        required=False,
+    )
+    photography_consent = forms.BooleanField(
+        label=_("I agree to appear in photographs and recordings of the meeting."),
+        help_text=_("Optional. You may withdraw this consent at any time."),
+        required=False,
+    )
+
+    class Meta:
+        model = Registration
+        fields = [*DETAIL_FIELDS, *NEEDS_FIELDS]
+        widgets = {
+            "dietary_needs": forms.Textarea(attrs={"rows": 2}),
+            "accessibility_needs": forms.Textarea(attrs={"rows": 2}),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+            "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "honorific": forms.TextInput(attrs={"autocomplete": "honorific-prefix"}),
+            "position": forms.TextInput(attrs={"autocomplete": "organization-title"}),
+            "organisation": forms.TextInput(attrs={"autocomplete": "organization"}),
+        }
+        error_messages = {
+            "full_name": {"required": _("Write your full name.")},
+            "position": {"required": _("Write your position.")},
+            "organisation": {"required": _("Write the name of your organisation.")},
+            "country": {
+                "required": _("Choose your country."),
+                "invalid_choice": _("Choose a country from the list."),
+            },
+            "preferred_language": {
+                "required": _("Choose the language of our e-mails."),
+                "invalid_choice": _("Choose Spanish or English."),
+            },
+        }
+        help_texts = {
+            "honorific": _("Optional, for example “Ambassador” or “Dr.”."),
+            "phone": _("Optional. With the country code, for example +51 1 710 6400."),
+            "preferred_language": _("The language of our e-mails to you."),
+            "dietary_needs": _("Optional. For the coffee breaks."),
+            "accessibility_needs": _("Optional. Anything that helps you take part in the room."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].validators.append(validate_phone)
+        country = self.fields["country"]
+        country.choices = [("", _("Choose your country")), *list(country.choices)[1:]]
+        for name in NEEDS_FIELDS:
+            self.fields[name].validators.append(MaxLengthValidator(NEEDS_MAX_LENGTH))
+            self.fields[name].widget.attrs["maxlength"] = str(NEEDS_MAX_LENGTH)
+        self.helper = FormHelper(self)
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    def clean(self):
+        cleaned_data = super().clean()
+        self._check_needs_consent(cleaned_data)
+        return cleaned_data
+
+    def attends_in_person(self, cleaned_data):
+        """True or False; None while the attendance mode itself is not valid."""
+        return self.instance.is_in_person
+
+    def _check_needs_consent(self, cleaned_data):
+        needs_given = any((cleaned_data.get(name) or "").strip() for name in NEEDS_FIELDS)
+        in_person = self.attends_in_person(cleaned_data)
+        if not needs_given or in_person is None:
+            return
+        if not in_person:
+            for name in NEEDS_FIELDS:
+                if (cleaned_data.get(name) or "").strip():
+                    self.add_error(
+                        name,
+                        _(
+                            "We ask this only of people attending in person. Empty this field, "
+                            "or choose to attend in person."
+                        ),
+                    )
+            return
+        if not cleaned_data.get("sensitive_data_consent"):
+            self.add_error(
+                "sensitive_data_consent",
+                _(
+                    "You wrote dietary or accessibility needs: tick this box so that we may keep "
+                    "them, or empty those fields."
+                ),
+            )
+
+    def needs_fieldset(self):
+        return Fieldset(
+            _("If you attend in person"),
+            HTML(
+                format_html(
+                    '<p class="form-text">{}</p>',
+                    _(
+                        "Dietary and accessibility needs may reveal health or religion, which the "
+                        "law protects as sensitive data. They are optional: we keep them only with "
+                        "your consent, and only to provide for them."
+                    ),
+                )
+            ),
+            *NEEDS_FIELDS,
+            "sensitive_data_consent",
+        )
+
+
+class RegistrationForm(ParticipantDetailsForm):
+    """Registering for an event: how and as whom one takes part, details, needs and consents."""
+
+    attendance_mode = forms.ChoiceField(
+        label=_("How will you take part?"),
+        choices=AttendanceMode.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose whether you will attend in person or online."),
+            "invalid_choice": _("Choose in person in Lima or virtual."),
+        },
+    )
+    category = CategoryChoiceField(
+        label=_("You take part as"),
+        queryset=None,
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={
+            "required": _("Choose the category you take part as."),
+            "invalid_choice": _("Choose one of the categories offered."),
+        },
+    )
+    privacy_consent = forms.BooleanField(
+        label=_("I have read the privacy notice and agree that my data are processed as it says."),
+        error_messages={"required": _("To register, please accept the privacy notice.")},
+    )
+    # A field people never see: bots that fill every input give themselves away.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    field_order = [
+        "attendance_mode",
+        "category",
+        *DETAIL_FIELDS,
+        *NEEDS_FIELDS,
+        "sensitive_data_consent",
+        "privacy_consent",
+        "photography_consent",
+        "website",
+    ]
+
+    def __init__(self, *args, event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event = event
+        self.fields["category"].queryset = event.audience_categories.filter(
+            is_active=True
+        ).order_by("order", "pk")
+        if not self.is_bound and not self.initial.get("preferred_language"):
+            language = (get_language() or "").split("-")[0]
+            if language in Registration.Language.values:
+                self.initial["preferred_language"] = language
+        self.fields["privacy_consent"].help_text = format_html(
+            '<a href="{}">{}</a>',
+            reverse("registration:privacy-notice"),
+            _("Read the privacy notice"),
+        )
+        self.helper.layout = Layout(
+            Fieldset(_("How you take part"), "attendance_mode", "category"),
+            Fieldset(_("About you"), *DETAIL_FIELDS),
+            self.needs_fieldset(),
+            Fieldset(_("Consent"), "privacy_consent", "photography_consent"),
+            Div("website", css_class="form-honeypot", aria_hidden="true"),
+        )
+
+    def attends_in_person(self, cleaned_data):
+        mode = cleaned_data.get("attendance_mode")
+        return None if mode is None else mode == AttendanceMode.IN_PERSON
+
+    @property
+    def is_from_a_bot(self):
+        return bool(self.data.get(self.add_prefix("website"), "").strip())
+
+    def clean(self):
+        if self.is_from_a_bot:
+            # A plain refusal: it tells a bot nothing about which check it failed.
+            raise forms.ValidationError(
+                _("Your registration could not be processed."), code="rejected"
+            )
+        cleaned_data = super().clean()
+        category, mode = cleaned_data.get("category"), cleaned_data.get("attendance_mode")
+        if category and mode and not category.allows(mode):
+            self.add_error("category", category_refusal(category))
+        return cleaned_data
+
+    def details(self):
+        """The Registration fields services.register() takes."""
+        names = ["attendance_mode", "category", *DETAIL_FIELDS, *NEEDS_FIELDS]
+        return {name: self.cleaned_data[name] for name in names}
+
+
+def category_refusal(category):
+    """Why a category cannot take part in the chosen way, and what to do instead."""
+    if category.allows_in_person and not category.allows_virtual:
+        return _(
+            "People taking part as “%(category)s” attend in person in Lima. Choose “%(mode)s”, "
+            "or another category."
+        ) % {"category": category.name, "mode": AttendanceMode.IN_PERSON.label}
+    if category.allows_virtual and not category.allows_in_person:
+        return _(
+            "People taking part as “%(category)s” attend online. Choose “%(mode)s”, or another "
+            "category."
+        ) % {"category": category.name, "mode": AttendanceMode.VIRTUAL.label}
+    return _("The category “%(category)s” is not open for registration.") % {
+        "category": category.name
+    }
+
+
+class EditDetailsForm(ParticipantDetailsForm):
+    """A registered participant's own details; mode, category and status change elsewhere."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        registration = self.instance
+        in_force = registration.consents_in_force()
+        self.consents_before = {
+            purpose: bool(purpose in in_force and in_force[purpose].is_granted)
+            for purpose in (Consent.Purpose.SENSITIVE_DATA, Consent.Purpose.PHOTOGRAPHY)
+        }
+        self.fields["sensitive_data_consent"].initial = self.consents_before[
+            Consent.Purpose.SENSITIVE_DATA
+        ]
+        self.fields["photography_consent"].initial = self.consents_before[
+            Consent.Purpose.PHOTOGRAPHY
+        ]
+        if not registration.is_in_person:
+            for name in [*NEEDS_FIELDS, "sensitive_data_consent"]:
+                del self.fields[name]
+        fieldsets = [Fieldset(_("About you"), *DETAIL_FIELDS)]
+        if registration.is_in_person:
+            fieldsets.append(self.needs_fieldset())
+        fieldsets.append(Fieldset(_("Consent"), "photography_consent"))
+        self.helper.layout = Layout(*fieldsets)
+
+    def consent_changes(self):
+        """{purpose: granted} for each consent the participant changed with this form."""
+        changes = {}
+        wanted = {Consent.Purpose.PHOTOGRAPHY: self.cleaned_data["photography_consent"]}
+        if "sensitive_data_consent" in self.cleaned_data:
+            wanted[Consent.Purpose.SENSITIVE_DATA] = self.cleaned_data["sensitive_data_consent"]
+        for purpose, granted in wanted.items():
+            if granted != self.consents_before[purpose]:
+                changes[purpose] = granted
+        return changes
+
+    def save(self, commit=True):
+        """
+        Save only the details: a promotion may change the status while the person edits, and
+        saving every column would put the old status back.
+        """
+        registration = self.instance
+        names = [name for name in [*DETAIL_FIELDS, *NEEDS_FIELDS] if name in self.cleaned_data]
+        registration.save(update_fields=[*names, "updated_at"])
+        return registration
+
+
+class DeleteAccountForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_(
+            "I understand that my account, my registrations and their history will be deleted "
+            "and cannot be recovered."
+        ),
+        error_messages={
+            "required": _("Tick the box to confirm that you want to delete your account.")
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper(self)
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
