@@ -1,12 +1,19 @@
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from modeltranslation.admin import (
     TranslationAdmin,
     TranslationStackedInline,
 )
 
 from .models import Event, Organisation, Session, SessionSpeaker, Speaker
+from .rescheduling import RescheduleForm, reschedule
 
 
 @admin.register(Organisation)
@@ -30,8 +37,86 @@ class SessionInline(TranslationStackedInline):
     show_change_link = True
 
 
+# Agenda changes that reach people ----------------------------------------------------------------
+
+
+def agenda_change_notice_url(event):
+    """The composer of registration.messaging, ready to tell `event`'s registrants of a change."""
+    query = urlencode({"event": event.pk, "kind": "agenda_changed"})
+    return f"{reverse('admin:registration_message_add')}?{query}"
+
+
+class AgendaChangeActions:
+    """
+    EventAdmin's actions to move a whole event (keeping every session's duration and order, and
+    bumping each session's calendar SEQUENCE) and to tell the registrants with their updated
+    calendars.
+    """
+
+    actions = ["reschedule", "notify_registrants"]
+
+    @admin.action(
+        description=_("Reschedule the selected event with all its sessions"),
+        permissions=["change"],
+    )
+    def reschedule(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Select one event to reschedule."), messages.WARNING)
+            return None
+        event = queryset.get()
+        form = RescheduleForm(request.POST if "apply" in request.POST else None, event=event)
+        if not form.is_valid():
+            return TemplateResponse(
+                request,
+                "admin/agenda/event/reschedule.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Reschedule “%(event)s”") % {"event": event},
+                    "opts": self.opts,
+                    "event": event,
+                    "sessions": event.sessions.order_by("starts_at"),
+                    "form": form,
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        event = reschedule(event, form.cleaned_data["new_start"])
+        count = event.sessions.count()
+        moved = ngettext(
+            "Moved to %(date)s at %(time)s (%(zone)s), with its %(count)d session.",
+            "Moved to %(date)s at %(time)s (%(zone)s), with its %(count)d sessions.",
+            count,
+        ) % {
+            "date": date_format(event.local_starts_at, "DATE_FORMAT"),
+            "time": f"{event.local_starts_at:%H:%M}",
+            "zone": event.time_zone,
+            "count": count,
+        }
+        self.log_change(request, event, moved)
+        self.message_user(request, f"{event}: {moved}", messages.SUCCESS)
+        if self.has_notify_permission(request):
+            self.message_user(
+                request,
+                _("Now tell the registrants: check the notice below, preview it and send it."),
+                messages.INFO,
+            )
+            return redirect(agenda_change_notice_url(event))
+        return None
+
+    @admin.action(
+        description=_("Notify the registrants of an agenda change"), permissions=["notify"]
+    )
+    def notify_registrants(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Select one event to notify about."), messages.WARNING)
+            return None
+        return redirect(agenda_change_notice_url(queryset.get()))
+
+    def has_notify_permission(self, request):
+        return request.user.has_perm("registration.add_message")
+
+
 @admin.register(Event)
-class EventAdmin(TranslationAdmin):
+class EventAdmin(AgendaChangeActions, TranslationAdmin):
     list_display = ["title", "starts_at", "ends_at", "time_zone", "is_published"]
     list_filter = ["is_published"]
     search_fields = ["title_es", "title_en", "slug"]
@@ -79,7 +164,6 @@ class EventAdmin(TranslationAdmin):
             },
         ),
     ]
-
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -14,9 +14,8 @@ import copy
 import datetime
 from functools import lru_cache
 
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import get_language, gettext
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_safe
 from icalendar import Calendar, Timezone, vDuration
 from icalendar import Event as CalendarEvent
 
+from .caching import CalendarSource, cached_calendar
 from .models import Event, Session, SessionSpeaker
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -40,8 +40,8 @@ def last_modified(event):
     """
     The latest instant at which anything in the event's public calendar changed.
 
-    Speakers and organisations carry no timestamp, so editing only them does not move it; nor does
-    deleting a session. Conditional-request caching built on this must allow for both.
+    Editing a speaker or an organisation moves their sessions' `updated_at`, and deleting a session
+    moves the event's (agenda/models.py), so this moves with every change a calendar shows.
     """
     latest_session = event.sessions.aggregate(latest=Max("updated_at"))["latest"]
     return max(instant for instant in (event.updated_at, latest_session) if instant)
@@ -118,7 +118,8 @@ def _location(event, session):
         return place
     if not place:
         return gettext("Online")
-    return f"{place} · {gettext('Also online')}"
+    also_online = gettext("Also online")
+    return f"{place} · {also_online}"
 
 
 def _description(session, extra_description):
@@ -147,9 +148,11 @@ def _speaker_line(link):
         parts.append(str(speaker.organisation))
     line = ", ".join(part for part in parts if part)
     if link.role == SessionSpeaker.Role.MODERATOR:
-        line += f" ({gettext('moderator')})"
+        moderator = gettext("moderator")
+        line += f" ({moderator})"
     if not speaker.is_confirmed:
-        line += f" ({gettext('to be confirmed')})"
+        to_be_confirmed = gettext("to be confirmed")
+        line += f" ({to_be_confirmed})"
     return line
 
 
@@ -183,22 +186,53 @@ def _calendar_response(calendar, filename, *, as_attachment):
     return response
 
 
-def _published_event(slug):
-    return get_object_or_404(Event.objects.published(), slug=slug)
+def _meeting_source(event_slug):
+    """The published event, with the latest change to it or its sessions, in one query."""
+    event = (
+        Event.objects.published()
+        .filter(slug=event_slug)
+        .annotate(sessions_changed=Max("sessions__updated_at"), session_count=Count("sessions"))
+        .first()
+    )
+    if event is None:
+        return None
+    return CalendarSource(
+        subject=event,
+        last_modified=max(filter(None, (event.updated_at, event.sessions_changed))),
+        # The count notices a deleted session even where the clock could not.
+        version=(event.pk, event.updated_at, event.sessions_changed, event.session_count),
+    )
+
+
+def _session_source(event_slug, pk):
+    session = (
+        Session.objects.with_speakers()
+        .select_related("event")
+        .filter(event__slug=event_slug, event__is_published=True, pk=pk)
+        .first()
+    )
+    if session is None:
+        return None
+    event = session.event
+    return CalendarSource(
+        subject=session,
+        last_modified=max(session.updated_at, event.updated_at),
+        version=(session.pk, session.updated_at, event.pk, event.updated_at),
+    )
 
 
 @require_safe
-def event_calendar(request, event_slug):
+@cached_calendar(_meeting_source)
+def event_calendar(request, event):
     """The whole meeting as a file to import once."""
-    event = _published_event(event_slug)
     calendar = build_calendar(event, event.sessions.with_speakers(), base_url=_base_url(request))
     return _calendar_response(calendar, f"{event.slug}.ics", as_attachment=True)
 
 
 @require_safe
-def event_feed(request, event_slug):
-    """The whole meeting for subscription: its address never changes, each fetch reads the DB."""
-    event = _published_event(event_slug)
+@cached_calendar(_meeting_source)
+def event_feed(request, event):
+    """The whole meeting for subscription: its address never changes; 304 until the agenda does."""
     calendar = build_calendar(
         event, event.sessions.with_speakers(), base_url=_base_url(request), subscription=True
     )
@@ -206,14 +240,9 @@ def event_feed(request, event_slug):
 
 
 @require_safe
-def session_calendar(request, event_slug, pk):
+@cached_calendar(_session_source)
+def session_calendar(request, session):
     """One session as a file to import."""
-    session = get_object_or_404(
-        Session.objects.with_speakers()
-        .select_related("event")
-        .filter(event__slug=event_slug, event__is_published=True),
-        pk=pk,
-    )
     event = session.event
     calendar = build_calendar(event, [session], base_url=_base_url(request))
     return _calendar_response(

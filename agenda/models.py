@@ -10,12 +10,20 @@ import zoneinfo
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Prefetch, Q
+from django.db.models.signals import m2m_changed, post_delete, pre_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from .timezones import validate_time_zone
+
+# Cache invalidation. Public pages and calendars are cached under a fingerprint of the events' and
+# sessions' `updated_at` (agenda/caching.py), so every change to what they show must move one of
+# those timestamps: a session's speakers, a speaker's or an organisation's details, a deletion. The
+# save() methods below and the few receivers at the end of this module do it, in the same
+# transaction as the change; a QuerySet.update() on these models must set `updated_at` itself.
 
 
 def _lines(text):
@@ -64,6 +72,12 @@ class Organisation(models.Model):
     def short_name(self):
         return self.acronym or self.name
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # Shown as an event's organiser and beside its speakers, in pages and calendar entries.
+        Event.objects.filter(organisers=self).mark_changed()
+        Session.objects.filter(session_speakers__speaker__organisation=self).mark_changed()
+
 
 class EventQuerySet(models.QuerySet):
     def published(self):
@@ -72,6 +86,10 @@ class EventQuerySet(models.QuerySet):
     def featured(self):
         """The event the home page presents: the published one that starts last."""
         return self.published().order_by("-starts_at").first()
+
+    def mark_changed(self):
+        """Moves `updated_at` to now, so cached pages and calendars of these events are redrawn."""
+        return self.update(updated_at=timezone.now())
 
 
 class Event(TracksLoadedValues):
@@ -265,6 +283,11 @@ class Speaker(models.Model):
     def is_confirmed(self):
         return self.confirmation_status == self.ConfirmationStatus.CONFIRMED
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # The speaker's name, position and confirmation are part of each of their sessions.
+        Session.objects.filter(session_speakers__speaker=self).mark_changed()
+
 
 class SessionQuerySet(models.QuerySet):
     def with_speakers(self):
@@ -277,6 +300,13 @@ class SessionQuerySet(models.QuerySet):
                 ),
             )
         )
+
+    def mark_changed(self):
+        """
+        Moves `updated_at` to now: the sessions' calendar entries changed (their LAST-MODIFIED) and
+        cached pages showing them are redrawn. SEQUENCE stays: the time and place did not move.
+        """
+        return self.update(updated_at=timezone.now())
 
 
 class Session(TracksLoadedValues):
@@ -411,7 +441,11 @@ class Session(TracksLoadedValues):
     def save(self, *args, **kwargs):
         if self.changed_fields(self.CALENDAR_FIELDS):
             self.sequence += 1
+        moved_from = self._loaded_values["event_id"] if self.changed_fields(["event_id"]) else None
         super().save(*args, **kwargs)
+        if moved_from is not None:
+            # The event it left has one session fewer, though none of its own rows changed.
+            Event.objects.filter(pk=moved_from).mark_changed()
 
 
 class SessionSpeaker(models.Model):
@@ -441,3 +475,41 @@ class SessionSpeaker(models.Model):
 
     def __str__(self):
         return f"{self.speaker} – {self.session}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        Session.objects.filter(pk=self.session_id).mark_changed()
+
+
+# Deletions leave no row whose save() could say so, and cascades (a speaker's session links, an
+# event's sessions) and the admin's "delete selected" do not call delete() on each row; Django sends
+# these signals for every row it deletes, whichever way, so they are where deletions are noticed.
+
+
+@receiver(post_delete, sender=Session, dispatch_uid="agenda.session_deleted")
+def _session_deleted(sender, instance, **kwargs):
+    Event.objects.filter(pk=instance.event_id).mark_changed()
+
+
+@receiver(post_delete, sender=SessionSpeaker, dispatch_uid="agenda.session_speaker_deleted")
+def _session_speaker_deleted(sender, instance, **kwargs):
+    Session.objects.filter(pk=instance.session_id).mark_changed()
+
+
+@receiver(pre_delete, sender=Organisation, dispatch_uid="agenda.organisation_deleted")
+def _organisation_deleted(sender, instance, **kwargs):
+    # Before the deletion, while the events it organises can still be found.
+    Event.objects.filter(organisers=instance).mark_changed()
+
+
+@receiver(m2m_changed, sender=Event.organisers.through, dispatch_uid="agenda.organisers_changed")
+def _organisers_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    # The admin saves the event itself too; code that calls event.organisers.set() does not.
+    if action not in ("post_add", "post_remove", "pre_clear"):
+        return
+    if not reverse:
+        Event.objects.filter(pk=instance.pk).mark_changed()
+    elif action == "pre_clear":
+        Event.objects.filter(organisers=instance).mark_changed()
+    else:
+        Event.objects.filter(pk__in=pk_set).mark_changed()

@@ -2,7 +2,8 @@
 The public pages of an event: its presentation, agenda, speakers and sessions.
 
 They are the same for every visitor except for the time zone times are read in, so they carry no
-session, no CSRF token and no messages: a shared cache may keep them (per ?tz= link, or per cookie).
+session, no CSRF token and no messages, and are kept in the cache per language and time zone until
+the agenda changes (agenda/caching.py).
 """
 
 from django.db.models import Prefetch
@@ -10,16 +11,19 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.generic import DetailView, TemplateView
 
+from .caching import serve_public_page
 from .models import Event, SessionSpeaker, Speaker
-from .timezones import QUERY_PARAMETER, VisitorTimeZone, region_start_times
+from .timezones import QUERY_PARAMETER, region_start_times
 
 
-class VisitorTimeZoneMixin:
-    """Remembers a zone chosen through ?tz= in a cookie, so the next page keeps it."""
+class PublicPageMixin:
+    """
+    A page drawn once per language, time zone and state of the agenda, then served from the cache;
+    a zone chosen through ?tz= is remembered in a cookie, so the next page keeps it.
+    """
 
-    def render_to_response(self, context, **response_kwargs):
-        response = super().render_to_response(context, **response_kwargs)
-        return VisitorTimeZone.of(self.request).remember(response, secure=self.request.is_secure())
+    def dispatch(self, request, *args, **kwargs):
+        return serve_public_page(request, super().dispatch, *args, **kwargs)
 
 
 def calendar_links(request, event):
@@ -32,7 +36,7 @@ def calendar_links(request, event):
     }
 
 
-class EventPageMixin(VisitorTimeZoneMixin):
+class EventPageMixin(PublicPageMixin):
     """A page under events/<event_slug>/: the published event, its calendars and time zones."""
 
     nav_section = None
@@ -55,7 +59,7 @@ class EventPageMixin(VisitorTimeZoneMixin):
         )
 
 
-class EventDetailView(VisitorTimeZoneMixin, DetailView):
+class EventDetailView(PublicPageMixin, DetailView):
     template_name = "agenda/event_detail.html"
     context_object_name = "event"
     nav_section = "event"

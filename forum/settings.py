@@ -39,10 +39,14 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "allauth",
     "allauth.account",
+    # Two-factor authentication (TOTP and recovery codes), required of staff to enter admin.
+    "allauth.mfa",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_countries",
     "import_export",
+    # The database task backend: queued e-mails wait in a table for `manage.py db_worker`.
+    "django_tasks_db",
     "agenda",
     "registration",
 ]
@@ -59,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "forum.middleware.PrivatePagesNeverCachedMiddleware",
+    # After authentication, messages and allauth's own middleware: it reads all three.
+    "forum.admin_access.StaffTwoFactorMiddleware",
 ]
 
 ROOT_URLCONF = "forum.urls"
@@ -198,8 +204,57 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = env.str(
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
 
-# Background work (e-mail): django.tasks; the immediate backend runs a task at once, after commit.
-TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+# Rate limits, in allauth's notation (amount/period/per; per = ip, user or key). allauth's own
+# actions (sign-in, sign-up, password reset, e-mail confirmation…) keep its defaults; the
+# participant's forms that send mail add theirs here (see registration/ratelimits.py). The counts
+# live in the cache above: with CACHE_URL pointing at Redis every process shares them.
+# RATE_LIMITS_ENABLED=false switches all of them off, for load benchmarks only, never in production.
+if env.bool("RATE_LIMITS_ENABLED", default=True):
+    ACCOUNT_RATE_LIMITS = {
+        "registration_register": "20/h/user",
+        "registration_switch_mode": "10/h/user",
+        "registration_cancel": "10/h/user",
+        "registration_renew_link": "10/h/user",
+        "registration_delete_account": "5/h/user",
+    }
+else:
+    ACCOUNT_RATE_LIMITS = False
+
+# Two-factor authentication (allauth.mfa): an authenticator app (TOTP) and single-use recovery
+# codes; staff cannot open admin without them (forum/admin_access.py). One step of tolerance
+# (30 s either side) forgives a phone's clock that drifts a little.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "SGCAN – SELA"
+MFA_TOTP_TOLERANCE = 1
+# Draws the authenticator's QR code as inline SVG, not as a data: image the CSP would have to allow.
+MFA_ADAPTER = "forum.mfa.MFAAdapter"
+
+# Retention (Law 29733): `manage.py purge_personal_data` anonymises the registrations of events
+# that ended more than this many days ago; the privacy notice states the period.
+PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=180)
+
+# Background work (e-mail) goes through django.tasks. In production the database backend keeps
+# each mail as a row until `manage.py db_worker` sends it: a request never waits on the mail
+# server, and mail the server refuses is tried again later (registration/emails.py). While DEBUG is
+# on, the immediate backend sends right after the commit, so `make run` prints mail to the console
+# without a worker. TASKS_BACKEND picks either one explicitly.
+TASKS = {
+    "default": {
+        "BACKEND": env.str(
+            "TASKS_BACKEND",
+            default="django.tasks.backends.immediate.ImmediateBackend"
+            if DEBUG
+            else "django_tasks_db.DatabaseBackend",
+        )
+    }
+}
+# A mail the server fails to take is tried again up to MAIL_RETRIES times, after MAIL_RETRY_DELAY
+# seconds and then twice as long each time (1, 2, 4, 8, 16 and 32 minutes by default); after that
+# it waits under admin's "Undelivered e-mails" for an organiser to send it again.
+MAIL_RETRIES = env.int("MAIL_RETRIES", default=6)
+MAIL_RETRY_DELAY = env.int("MAIL_RETRY_DELAY", default=60)
+# allauth's mails (address confirmation, password reset…) take the same queue and retries.
+ACCOUNT_ADAPTER = "forum.account_adapter.AccountAdapter"
 
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"

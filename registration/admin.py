@@ -1,9 +1,21 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from import_export.admin import ExportActionMixin
+from import_export.formats import base_formats
+from import_export.forms import ExportForm
 from modeltranslation.admin import TranslationAdmin
 
-from . import services
+from agenda.models import Event
+
+from . import admin_console, dashboard, documents, services
+from .exports import RegistrationResource
 from .models import AudienceCategory, Consent, Registration, RegistrationError, StatusChange
 
 
@@ -61,8 +73,27 @@ def _apply(modeladmin, request, queryset, action, done_message):
         modeladmin.message_user(request, done_message(done), messages.SUCCESS)
 
 
+def _pdf_response(content, filename):
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
+class RegistrationAdmin(ExportActionMixin, admin.ModelAdmin):
+    # Exports (django-import-export): CSV and Excel of the list as filtered and searched, or of the
+    # selected rows through the action. All columns always: no field picker, which needs inline JS.
+    resource_classes = [RegistrationResource]
+    export_formats = [base_formats.CSV, base_formats.XLSX]
+    export_form_class = ExportForm
+    # A byte-order mark makes Excel read the CSV as UTF-8 (Núñez, not NÃºÃ±ez).
+    to_encoding = "utf-8-sig"
+    # Named so import-export's changelist template extends ours (status counts, dashboard links),
+    # and the change form left as Django's own.
+    change_list_template = "admin/registration/registration/change_list.html"
+    change_form_template = None
+    show_change_form_export = False
+
     list_display = [
         "reference",
         "full_name",
@@ -86,6 +117,8 @@ class RegistrationAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
         "reminder_sent_at",
+        "checked_in_at",
+        "checked_in_by",
     ]
     fieldsets = [
         (None, {"fields": ["reference", "event", "user", "status", "queued_at"]}),
@@ -107,10 +140,28 @@ class RegistrationAdmin(admin.ModelAdmin):
             },
         ),
         (_("Needs (sensitive data)"), {"fields": ["dietary_needs", "accessibility_needs"]}),
-        (_("Dates"), {"fields": ["created_at", "updated_at", "reminder_sent_at"]}),
+        (
+            _("Dates"),
+            {
+                "fields": [
+                    "created_at",
+                    "updated_at",
+                    "reminder_sent_at",
+                    ("checked_in_at", "checked_in_by"),
+                ]
+            },
+        ),
     ]
     inlines = [StatusChangeInline, ConsentInline]
-    actions = ["approve_selected", "confirm_selected", "decline_selected"]
+    actions = [
+        "approve_selected",
+        "confirm_selected",
+        "decline_selected",
+        "attendance_sheet",
+        "badges_sheet",
+        "badges_single",
+        admin_console.message_registrants,
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         # Mode and category change through the rules (capacity, waiting list), not by editing.
@@ -122,7 +173,119 @@ class RegistrationAdmin(admin.ModelAdmin):
         # Registrations are made by participants through the site, where consent is given.
         return False
 
+    def has_export_permission(self, request):
+        # import-export lets every staff member export unless told otherwise: the list is personal
+        # data, so exporting needs what reading it needs.
+        return self.has_view_permission(request)
+
+    def get_export_filename(self, request, queryset, file_format):
+        today = timezone.localdate().isoformat()
+        return f"{gettext('registrations')}-{today}.{file_format.get_extension()}"
+
+    def get_urls(self):
+        own = [
+            path(
+                "dashboard/<int:event_id>/",
+                self.admin_site.admin_view(self.dashboard_view),
+                name="registration_registration_dashboard",
+            ),
+            path(
+                "dashboard/<int:event_id>/attendance-sheet.pdf",
+                self.admin_site.admin_view(self.attendance_sheet_view),
+                name="registration_registration_attendance_sheet",
+            ),
+            path(
+                "dashboard/<int:event_id>/badges-<str:layout>.pdf",
+                self.admin_site.admin_view(self.badges_view),
+                name="registration_registration_badges",
+            ),
+        ]
+        # Before the default patterns, whose "<object_id>/" would take "dashboard" for an id.
+        return own + super().get_urls()
+
+    def _event_for(self, request, event_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(Event, pk=event_id)
+
+    def dashboard_view(self, request, event_id):
+        event = self._event_for(request, event_id)
+        figures = dashboard.build_dashboard(event)
+        changelist = reverse("admin:registration_registration_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Dashboard: %(event)s") % {"event": event.title},
+            "event": event,
+            "dashboard": figures,
+            "charts": {
+                "places": dashboard.places_chart(
+                    "chart-places", gettext("Places taken and waiting list"), figures.places
+                ),
+                "status": dashboard.bar_chart(
+                    "chart-status", gettext("Registrations by status"), figures.by_status
+                ),
+                "mode": dashboard.bar_chart(
+                    "chart-mode", gettext("Registrations by attendance mode"), figures.by_mode
+                ),
+                "category": dashboard.bar_chart(
+                    "chart-category",
+                    gettext("Registrations by audience category"),
+                    figures.by_category,
+                ),
+                "country": dashboard.bar_chart(
+                    "chart-country", gettext("Registrations by country"), figures.by_country
+                ),
+                "per_day": dashboard.daily_chart(
+                    "chart-per-day", gettext("Registrations per day"), figures.per_day
+                ),
+            },
+            "registrations_url": f"{changelist}?event__id__exact={event.pk}",
+            "export_url": reverse("admin:registration_registration_export")
+            + f"?event__id__exact={event.pk}",
+            "attendance_sheet_url": reverse(
+                "admin:registration_registration_attendance_sheet", args=[event.pk]
+            ),
+            "badges_urls": [
+                (
+                    gettext("Badges, 8 per A4 page (PDF)"),
+                    reverse(
+                        "admin:registration_registration_badges",
+                        args=[event.pk, documents.BadgeLayout.SHEET],
+                    ),
+                ),
+                (
+                    gettext("Badges, one per A6 page (PDF)"),
+                    reverse(
+                        "admin:registration_registration_badges",
+                        args=[event.pk, documents.BadgeLayout.SINGLE],
+                    ),
+                ),
+            ],
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/registration/registration/dashboard.html", context)
+
+    def attendance_sheet_view(self, request, event_id):
+        event = self._event_for(request, event_id)
+        content = documents.attendance_sheet_pdf(event, Registration.objects.for_event(event))
+        return _pdf_response(content, f"attendance-{event.slug}.pdf")
+
+    def badges_view(self, request, event_id, layout):
+        event = self._event_for(request, event_id)
+        if layout not in documents.BadgeLayout.values():
+            raise Http404
+        content = documents.badges_pdf(Registration.objects.for_event(event), layout)
+        return _pdf_response(content, f"badges-{layout}-{event.slug}.pdf")
+
     def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "dashboard_events": [
+                (event, reverse("admin:registration_registration_dashboard", args=[event.pk]))
+                for event in Event.objects.order_by("starts_at")
+            ],
+        }
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", {}).get("cl")
         if changelist is not None:
@@ -162,3 +325,51 @@ class RegistrationAdmin(admin.ModelAdmin):
             services.decline,
             lambda n: ngettext("%d registration declined.", "%d registrations declined.", n) % n,
         )
+
+    def _printable(self, request, queryset):
+        """Confirmed in-person registrations among the selection, or None after telling why not."""
+        printable = queryset.confirmed().in_person()
+        if not printable.exists():
+            self.message_user(
+                request,
+                gettext("None of the selected registrations is a confirmed in-person participant."),
+                messages.WARNING,
+            )
+            return None
+        return printable
+
+    @admin.action(description=_("Attendance sheet (PDF) of the selected"), permissions=["view"])
+    def attendance_sheet(self, request, queryset):
+        printable = self._printable(request, queryset)
+        if printable is None:
+            return None
+        event_ids = set(printable.order_by().values_list("event", flat=True).distinct())
+        if len(event_ids) > 1:
+            self.message_user(
+                request,
+                gettext("An attendance sheet is for one event: filter the list by event first."),
+                messages.WARNING,
+            )
+            return None
+        event = Event.objects.get(pk=event_ids.pop())
+        return _pdf_response(
+            documents.attendance_sheet_pdf(event, printable), f"attendance-{event.slug}.pdf"
+        )
+
+    def _badges(self, request, queryset, layout):
+        printable = self._printable(request, queryset)
+        if printable is None:
+            return None
+        return _pdf_response(documents.badges_pdf(printable, layout), f"badges-{layout}.pdf")
+
+    @admin.action(
+        description=_("Badges of the selected, 8 per A4 page (PDF)"), permissions=["view"]
+    )
+    def badges_sheet(self, request, queryset):
+        return self._badges(request, queryset, documents.BadgeLayout.SHEET)
+
+    @admin.action(
+        description=_("Badges of the selected, one per A6 page (PDF)"), permissions=["view"]
+    )
+    def badges_single(self, request, queryset):
+        return self._badges(request, queryset, documents.BadgeLayout.SINGLE)

@@ -7,15 +7,17 @@ the event's lock (Event row, `select_for_update`) around any change, so two requ
 the same free seat — see `lock_event`.
 """
 
+import datetime
 import secrets
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+from django_tasks_db.models import DBTaskResult
 
 from agenda.models import Event
 
@@ -135,6 +137,20 @@ class RegistrationQuerySet(models.QuerySet):
             }
         return counts
 
+    def anonymised(self):
+        """Registrations whose personal data is erased: no one's address, no one's account."""
+        return self.filter(email="", user__isnull=True)
+
+    def due_for_anonymisation(self, now, days):
+        """
+        Registrations of events that ended more than `days` days before `now`, not yet anonymised.
+
+        Retention runs from the end of the event, so here the clock is compared with the event's
+        end; registration never does.
+        """
+        cutoff = now - datetime.timedelta(days=days)
+        return self.filter(event__ends_at__lt=cutoff).exclude(email="", user__isnull=True)
+
 
 def places_left(event, mode):
     """Free places for a mode right now; None when the mode has no limit."""
@@ -212,6 +228,16 @@ class Registration(models.Model):
         editable=False,
     )
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    # Arrival at the venue in Lima, recorded by check-in staff on the day.
+    checked_in_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("checked in by"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -227,6 +253,7 @@ class Registration(models.Model):
             )
         ]
         indexes = [models.Index(fields=["event", "attendance_mode", "status", "queued_at"])]
+        permissions = [("check_in_participants", _("Can check in participants at the venue"))]
 
     def __str__(self):
         return f"{self.reference} – {self.full_name}"
@@ -269,6 +296,43 @@ class Registration(models.Model):
         """A new secret for the personal calendar and join links; the old links stop working."""
         self.personal_token = new_personal_token()
         self.save(update_fields=["personal_token", "updated_at"])
+
+    @property
+    def is_anonymised(self):
+        return not self.email and self.user_id is None
+
+    def anonymise(self):
+        """
+        Erase what identifies the participant once the retention period is over (Law 29733):
+        name, contact details, position, organisation, sensitive needs, the link to their account,
+        and the reference and personal token that were mailed to them. What the meeting's figures
+        need stays: event, category, mode, status, country, language, dates and arrival. The
+        consent records and the status history stay as the record of what happened, without who.
+        Running it again changes nothing more.
+        """
+        participant_id = self.user_id
+        now = timezone.now()
+        with transaction.atomic():
+            Registration.objects.filter(pk=self.pk).update(
+                user=None,
+                honorific="",
+                full_name="",
+                email="",
+                position="",
+                organisation="",
+                phone="",
+                dietary_needs="",
+                accessibility_needs="",
+                reference=new_reference(),
+                personal_token=new_personal_token(),
+                updated_at=now,
+            )
+            self.consents.update(user=None)
+            if participant_id is not None:
+                self.status_changes.filter(changed_by_id=participant_id).update(changed_by=None)
+            # A delivery's error may quote the address the server refused.
+            MessageDelivery.objects.filter(registration=self).update(email="", error="")
+        self.refresh_from_db()
 
     # Consents ---------------------------------------------------------------------------------
 
@@ -378,6 +442,65 @@ class Registration(models.Model):
             self._place_by_capacity(by=by, note=f"mode:{mode}")
         return promote_waiting(self.event, previous_mode, by=by) if held_place else []
 
+    # Arrival at the venue ---------------------------------------------------------------------
+
+    @property
+    def is_checked_in(self):
+        return self.checked_in_at is not None
+
+    @property
+    def may_check_in(self):
+        """Only confirmed in-person participants hold a seat in the room."""
+        return self.is_confirmed and self.is_in_person
+
+    def check_in_refusal(self):
+        """Why this registration cannot be marked as arrived, in plain words; "" when it can."""
+        if self.status == self.Status.WAITING_LIST:
+            return _("On the waiting list: this person has no confirmed place.")
+        if self.status == self.Status.PENDING_APPROVAL:
+            return _("Pending the organisers' approval: this person has no confirmed place yet.")
+        if self.status == self.Status.CANCELLED:
+            return _("Cancelled: this person cancelled their registration.")
+        if self.status == self.Status.DECLINED:
+            return _("Declined: the organisers declined this registration.")
+        if not self.is_in_person:
+            return _("Registered to take part online, not in person.")
+        return ""
+
+    def check_in(self, *, by, now=None):
+        """
+        Record the participant's arrival at the venue, with who recorded it.
+
+        The row is claimed with a conditional UPDATE, so two desks scanning the same code at once
+        record one arrival, and a registration cancelled or switched meanwhile is not marked.
+        """
+        now = now or timezone.now()
+        claimed = Registration.objects.filter(
+            pk=self.pk,
+            status=self.Status.CONFIRMED,
+            attendance_mode=AttendanceMode.IN_PERSON,
+            checked_in_at__isnull=True,
+        ).update(checked_in_at=now, checked_in_by=by, updated_at=now)
+        self.refresh_from_db()
+        if not claimed:
+            raise RegistrationError(self.check_in_refusal() or _("Already marked as arrived."))
+        self.status_changes.create(
+            from_status=self.status, to_status=self.status, changed_by=by, note="checked in"
+        )
+
+    def undo_check_in(self, *, by):
+        """Take back an arrival recorded by mistake; the history keeps both steps."""
+        now = timezone.now()
+        undone = Registration.objects.filter(pk=self.pk, checked_in_at__isnull=False).update(
+            checked_in_at=None, checked_in_by=None, updated_at=now
+        )
+        self.refresh_from_db()
+        if not undone:
+            raise RegistrationError(_("This person is not marked as arrived."))
+        self.status_changes.create(
+            from_status=self.status, to_status=self.status, changed_by=by, note="check-in undone"
+        )
+
     def would_wait_in(self, mode):
         """Whether switching to `mode` now would put this registration on the waiting list."""
         left = places_left(self.event, mode)
@@ -475,3 +598,107 @@ class Consent(models.Model):
     def __str__(self):
         state = _("granted") if self.is_granted else _("withdrawn")
         return f"{self.get_purpose_display()}: {state}"
+
+
+class Message(models.Model):
+    """
+    A message the organisers sent to registrants, kept as a record: what was said, in both
+    languages, to which audience, by whom and when. Each recipient is a MessageDelivery.
+    """
+
+    class Kind(models.TextChoices):
+        MESSAGE = "message", _("Message from the organisers")
+        AGENDA_CHANGED = "agenda_changed", _("Agenda change notice with the updated calendar")
+
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), related_name="messages", on_delete=models.PROTECT
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.MESSAGE)
+    subject_es = models.CharField(_("subject (Spanish)"), max_length=200, blank=True)
+    subject_en = models.CharField(_("subject (English)"), max_length=200, blank=True)
+    body_es = models.TextField(_("message (Spanish)"), blank=True)
+    body_en = models.TextField(_("message (English)"), blank=True)
+    audience = models.CharField(_("audience"), max_length=500)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+    )
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    # The compose form's one-time key: a second click on "Send" finds it taken and sends nothing.
+    submission_key = models.UUIDField(_("submission key"), unique=True, editable=False)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        verbose_name = _("message to registrants")
+        verbose_name_plural = _("messages to registrants")
+
+    def __str__(self):
+        return self.subject_es or self.subject_en or str(self.get_kind_display())
+
+    def subject_in(self, language):
+        """The subject in `language`, falling back to the other language's."""
+        if language == "en":
+            return self.subject_en or self.subject_es
+        return self.subject_es or self.subject_en
+
+    def body_in(self, language):
+        if language == "en":
+            return self.body_en or self.body_es
+        return self.body_es or self.body_en
+
+
+class MessageDelivery(models.Model):
+    """One recipient of a Message: the address it went to, in which language, and whether it left."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    message = models.ForeignKey(
+        Message, verbose_name=_("message"), related_name="deliveries", on_delete=models.CASCADE
+    )
+    # Deleting a participant's account erases their deliveries too (Law 29733's cancellation).
+    registration = models.ForeignKey(
+        Registration,
+        verbose_name=_("registration"),
+        related_name="message_deliveries",
+        on_delete=models.CASCADE,
+    )
+    email = models.EmailField(_("e-mail"))
+    language = models.CharField(_("language"), max_length=2, choices=Registration.Language.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["message", "pk"]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "registration"], name="one_delivery_per_message_and_registration"
+            )
+        ]
+
+    def __str__(self):
+        return self.email
+
+
+class UndeliveredMail(DBTaskResult):
+    """
+    The task queue's record of an e-mail, shown in admin once its retries are spent (see
+    registration/mail_admin.py): a proxy, so organisers see and re-send undelivered mail without
+    seeing, or being allowed, the rest of the queue.
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = _("undelivered e-mail")
+        verbose_name_plural = _("undelivered e-mails")
+        permissions = [("resend_undeliveredmail", _("Can send an undelivered e-mail again"))]

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import TemplateView
 
-from . import views
+from . import checkin, views
 from .privacy import PRIVACY_NOTICE_VERSION
 
 app_name = "registration"
@@ -32,5 +32,17 @@ urlpatterns = [
             extra_context={"notice_version": PRIVACY_NOTICE_VERSION},
         ),
         name="privacy-notice",
+    ),
+    # The check-in desk in Lima (check-in staff and organisers only).
+    path("check-in/<slug:event_slug>/", checkin.CheckInView.as_view(), name="check-in"),
+    path(
+        "check-in/<slug:event_slug>/<str:reference>/arrived/",
+        checkin.mark_arrived,
+        name="check-in-arrived",
+    ),
+    path(
+        "check-in/<slug:event_slug>/<str:reference>/undo/",
+        checkin.undo_arrival,
+        name="check-in-undo",
     ),
 ]

@@ -33,7 +33,7 @@ from django.views.generic import FormView, TemplateView, View
 from agenda.calendars import CONTENT_TYPE, build_calendar
 from agenda.models import Event
 
-from . import services
+from . import ratelimits, services
 from .calendars import personal_calendar
 from .forms import DETAIL_FIELDS, DeleteAccountForm, EditDetailsForm, RegistrationForm
 from .models import AttendanceMode, Consent, Registration, RegistrationError, places_left
@@ -103,6 +103,7 @@ def places_notices(event):
 
 
 @method_decorator([never_cache, verified_email_required], name="dispatch")
+@ratelimits.rate_limited_view(ratelimits.REGISTER)
 class RegisterView(FormView):
     template_name = "registration/register.html"
     form_class = RegistrationForm
@@ -251,6 +252,7 @@ class EditDetailsView(OwnRegistrationMixin, FormView):
 
 
 @personal_page
+@ratelimits.rate_limited_view(ratelimits.SWITCH_MODE)
 class SwitchModeView(OwnRegistrationMixin, TemplateView):
     """Switching is confirmed on a page that says first what it will cost (a place, a queue)."""
 
@@ -291,6 +293,7 @@ class SwitchModeView(OwnRegistrationMixin, TemplateView):
 
 
 @personal_page
+@ratelimits.rate_limited_view(ratelimits.CANCEL)
 class CancelView(OwnRegistrationMixin, TemplateView):
     template_name = "registration/cancel.html"
 
@@ -314,6 +317,7 @@ class CancelView(OwnRegistrationMixin, TemplateView):
 
 
 @personal_page
+@ratelimits.rate_limited_view(ratelimits.RENEW_LINK)
 class RenewTokenView(OwnRegistrationMixin, View):
     http_method_names = ["post"]
 
@@ -512,6 +516,7 @@ def export_my_data(request):
 
 
 @personal_page
+@ratelimits.rate_limited_view(ratelimits.DELETE_ACCOUNT)
 class DeleteAccountView(FormView):
     template_name = "registration/delete_account.html"
     form_class = DeleteAccountForm

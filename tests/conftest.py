@@ -1,6 +1,18 @@
 import pytest
+from django.core.cache import cache
 
 
 @pytest.fixture(autouse=True)
 def _use_locmem_mail_and_fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Mail is sent at once after commit; tests/registration/test_mail_delivery.py runs the real queue.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _start_with_an_empty_cache():
+    # Rate-limit counts and used TOTP codes live in the cache, keyed by user id, and ids come
+    # back after each test's rollback: one test's counts must not weigh on the next.
+    cache.clear()
+    yield
+    cache.clear()

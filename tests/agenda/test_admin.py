@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from agenda.models import Session
 from tests.registration.factories import UserFactory
+from tests.registration.staff import sign_in
 
 from .factories import EventFactory, OrganisationFactory, SessionFactory, SpeakerFactory, lima
 
@@ -14,8 +15,8 @@ pytestmark = pytest.mark.django_db
 def organiser(client):
     user = UserFactory(is_staff=True)
     user.groups.add(Group.objects.get(name="Organisers"))
-    client.force_login(user)
-    return user
+    # Staff open the admin only after two-factor authentication (forum/admin_access.py).
+    return sign_in(client, user)
 
 
 def session_form(session, **changes):
@@ -98,7 +99,12 @@ def test_speaker_admin_offers_organisation_autocomplete(client, organiser):
     OrganisationFactory(acronym="CAF", name_en="Development Bank of Latin America")
     response = client.get(
         reverse("admin:autocomplete"),
-        {"app_label": "agenda", "model_name": "speaker", "field_name": "organisation", "term": "CAF"},
+        {
+            "app_label": "agenda",
+            "model_name": "speaker",
+            "field_name": "organisation",
+            "term": "CAF",
+        },
     )
     assert response.status_code == 200
     texts = [result["text"] for result in response.json()["results"]]

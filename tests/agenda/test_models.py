@@ -81,18 +81,20 @@ def test_session_must_fit_within_the_event_hours():
     session = SessionFactory.build(
         event=EventFactory(), starts_at=lima(12, 45), ends_at=lima(13, 15)
     )
-    with translation.override("en"), pytest.raises(ValidationError) as error:
-        session.full_clean()
-    assert "within the event's hours, 09:00 to 13:00 (America/Lima)" in error.value.messages[0]
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as error:
+            session.full_clean()
+        assert "within the event's hours, 09:00 to 13:00 (America/Lima)" in error.value.messages[0]
 
 
 def test_sessions_of_one_event_may_not_overlap():
     event = EventFactory()
     SessionFactory(event=event, title_en="Opening", starts_at=lima(9), ends_at=lima(9, 15))
     clashing = SessionFactory.build(event=event, starts_at=lima(9, 10), ends_at=lima(9, 30))
-    with translation.override("en"), pytest.raises(ValidationError) as error:
-        clashing.full_clean()
-    assert "overlaps “Opening” (09:00–09:15)" in error.value.messages[0]
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as error:
+            clashing.full_clean()
+        assert "overlaps “Opening” (09:00–09:15)" in error.value.messages[0]
 
 
 def test_back_to_back_sessions_do_not_overlap():

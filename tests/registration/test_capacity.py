@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from registration import services
 from registration.models import (
@@ -16,6 +17,13 @@ from registration.models import (
 from .factories import AudienceCategoryFactory, UserFactory, details, open_event
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Messages are matched in English; the site's default language is Spanish.
+    with translation.override("en"):
+        yield
 
 IN_PERSON, VIRTUAL = AttendanceMode.IN_PERSON, AttendanceMode.VIRTUAL
 Status = Registration.Status

@@ -1,0 +1,234 @@
+"""
+Public pages and calendars kept in Django's cache (settings.CACHES: per process locally, Redis in
+production), and answered with 304 Not Modified to calendar clients that already have them.
+
+What a public page shows depends on the agenda in the database, the language, the visitor's time
+zone (from ?tz= or the cookie; an unknown ?tz= shows a warning, so it is its own page), the address
+it was asked at (calendar links are absolute, the language links keep the query string), and the
+clock, but only where a registration window opens or closes. The cache key is made of all of these.
+
+The agenda's part of the key is a fingerprint read from the database, one query per request: how
+many events and sessions there are, their latest `updated_at`, and how many registration windows
+have opened and closed by now. A change committed by any process moves it, in the same transaction
+as the change, so every process draws the page again on its next request: each gunicorn worker with
+its own local-memory cache as well as all of them sharing Redis. A generation counter kept in the
+cache (cache.incr) would save that query, but with per-process caches the other workers would never
+hear of the change, the counter could be evicted and start again at a number whose pages are still
+stored, and an edit made without calling the code that bumps it would never show. agenda/models.py
+keeps the fingerprint honest: whatever changes what an event or a session shows (its speakers, their
+organisations, a deletion) moves that event's or session's `updated_at`.
+
+Entries of an older fingerprint are never read again and expire after CACHE_TIMEOUT, which also
+bounds how long something no fingerprint sees stays visible (new templates after a deploy, an edit
+made in SQL without touching `updated_at`).
+
+A cached response carries nothing about the visitor. The page is stored only if drawing it read
+neither the session (which would add `Vary: Cookie` and could show the signed-in person) nor the
+messages, and asked for neither a CSRF token nor a CSP nonce; the time zone cookie a ?tz= link
+sets is added to each response, stored or fresh, never stored with it.
+"""
+
+import datetime
+import hashlib
+import logging
+from dataclasses import dataclass
+from functools import wraps
+
+from django.core.cache import cache
+from django.db.models import Count, Max, Q
+from django.http import Http404, HttpResponse
+from django.middleware.csp import get_nonce
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.translation import get_language
+from django.views.decorators.http import condition
+
+from .models import Event
+from .timezones import VisitorTimeZone
+
+logger = logging.getLogger(__name__)
+
+KEY_PREFIX = "agenda.public"
+# Long enough for anything not in the fingerprint to catch up; entries of an old fingerprint
+# mostly just wait here to expire.
+CACHE_TIMEOUT = 10 * 60
+# A longer query string is no link people share: such a page is drawn every time rather than
+# filling the cache with one entry per made-up address.
+MAX_CACHED_QUERY_LENGTH = 200
+
+
+def _digest(*parts):
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def agenda_fingerprint(now=None):
+    """
+    A digest of the state of every public page, in one query: it changes whenever an organiser
+    changes the agenda (see agenda/models.py) and whenever a registration window opens or closes.
+    """
+    now = now or timezone.now()
+    summary = Event.objects.order_by().aggregate(
+        event_count=Count("pk", distinct=True),
+        events_changed=Max("updated_at"),
+        session_count=Count("sessions"),
+        sessions_changed=Max("sessions__updated_at"),
+        # The registration window is compared with the clock, never the meeting's own date.
+        windows_opened=Count("pk", distinct=True, filter=Q(registration_opens_at__lte=now)),
+        windows_closed=Count("pk", distinct=True, filter=Q(registration_closes_at__lte=now)),
+    )
+    return _digest(*sorted(summary.items()))
+
+
+def _request_fingerprint(request):
+    # One reading per request, however many times it is asked for.
+    if not hasattr(request, "_agenda_fingerprint"):
+        request._agenda_fingerprint = agenda_fingerprint()
+    return request._agenda_fingerprint
+
+
+def _address(request):
+    return (request.scheme, request.get_host(), request.path, get_language())
+
+
+def page_key(request):
+    """The cache key of a public page for this request, or None when it should not be stored."""
+    query = request.META.get("QUERY_STRING", "")
+    if request.method not in ("GET", "HEAD") or len(query) > MAX_CACHED_QUERY_LENGTH:
+        return None
+    # The query string holds ?tz= and is repeated in the language links; the cookie's zone
+    # counts only when the link chose none.
+    zone = VisitorTimeZone.of(request).name or ""
+    digest = _digest(_request_fingerprint(request), *_address(request), query, zone)
+    return f"{KEY_PREFIX}.page.{digest}"
+
+
+def _holds_visitor_state(request):
+    """Whether drawing the page touched anything that belongs to this visitor alone."""
+    session = getattr(request, "session", None)
+    messages = getattr(request, "_messages", None)
+    return bool(
+        (session is not None and session.accessed)
+        or (messages is not None and messages.used)
+        or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        # A CSP nonce is good for one response only: the next would carry a new one in its header.
+        or get_nonce(request)
+    )
+
+
+def _freeze(response):
+    return {
+        "status": response.status_code,
+        "content": response.content,
+        "headers": dict(response.headers.items()),
+    }
+
+
+def _thaw(stored):
+    return HttpResponse(stored["content"], status=stored["status"], headers=stored["headers"])
+
+
+def _cache_get(key):
+    # A cache that cannot be reached (Redis restarting) costs speed, never the page.
+    try:
+        return cache.get(key)
+    except Exception:
+        logger.warning("Public page cache unreachable; drawing the page", exc_info=True)
+        return None
+
+
+def _cache_set(key, value):
+    try:
+        cache.set(key, value, CACHE_TIMEOUT)
+    except Exception:
+        logger.warning("Public page cache unreachable; page not kept", exc_info=True)
+
+
+def _from_cache(key, request, draw):
+    """The stored response under `key`, or the one `draw()` makes, stored when it is public."""
+    stored = _cache_get(key) if key else None
+    if stored is not None:
+        return _thaw(stored)
+    response = draw()
+    if hasattr(response, "render") and callable(response.render):
+        response.render()
+    storable = (
+        key is not None
+        and response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not _holds_visitor_state(request)
+    )
+    if storable:
+        _cache_set(key, _freeze(response))
+    return response
+
+
+def serve_public_page(request, view, *args, **kwargs):
+    """
+    Answer with `view`, from the cache when the same page was drawn since the agenda last changed.
+
+    The visitor's time zone is remembered here, on the way out: a ?tz= link sets the cookie on the
+    stored copy as on a fresh one.
+    """
+    response = _from_cache(page_key(request), request, lambda: view(request, *args, **kwargs))
+    return VisitorTimeZone.of(request).remember(response, secure=request.is_secure())
+
+
+# Calendars --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarSource:
+    """What a calendar is drawn from (an event, a session) and what tells whether it changed."""
+
+    subject: object
+    last_modified: datetime.datetime
+    version: tuple
+
+
+def cached_calendar(find):
+    """
+    Decorates a public calendar view: `find(**url_kwargs)` looks up its CalendarSource in one query
+    (None: 404) and the view is called as view(request, source.subject) only when the calendar is
+    not already cached for this language and address. ETag and Last-Modified let subscribed clients
+    get 304 Not Modified until the source changes.
+    """
+
+    def decorator(view):
+        def source(request, **kwargs):
+            # The ETag, the Last-Modified date and the view all ask: one lookup per request.
+            if not hasattr(request, "_calendar_source"):
+                request._calendar_source = find(**kwargs)
+            return request._calendar_source
+
+        def last_modified(request, **kwargs):
+            found = source(request, **kwargs)
+            return found.last_modified if found else None
+
+        def etag(request, **kwargs):
+            found = source(request, **kwargs)
+            if found is None:
+                return None
+            # Weak: two processes drawing the same version differ in DTSTAMP, not in meaning.
+            return f'W/"{_digest(found.version, *_address(request))[:32]}"'
+
+        def draw_or_reuse(request, **kwargs):
+            found = source(request, **kwargs)
+            if found is None:
+                raise Http404
+            key = f"{KEY_PREFIX}.calendar.{_digest(found.version, *_address(request))}"
+            return _from_cache(key, request, lambda: view(request, found.subject))
+
+        conditional = condition(etag_func=etag, last_modified_func=last_modified)(draw_or_reuse)
+
+        @wraps(view)
+        def wrapper(request, **kwargs):
+            response = conditional(request, **kwargs)
+            if response.status_code in (200, 304):
+                # Kept by browsers and proxies, but asked about each time: a change shows at once.
+                patch_cache_control(response, no_cache=True)
+            return response
+
+        return wrapper
+
+    return decorator

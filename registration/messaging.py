@@ -1,0 +1,294 @@
+"""
+Organisers write to registrants: compose one bilingual message for an audience, preview it as
+people will receive it, send it through the site's own e-mail path, and keep the record.
+
+Two kinds share the path: a free message (subject and text in Spanish and English), and the notice
+of an agenda change, whose text is the site's own (with an optional note) and which carries each
+confirmed participant's updated calendar. Each person receives it in their own language.
+
+The pages are the "add" view of MessageAdmin (registration/admin_console.py): the composer is
+reached from Messages → Add, from an event's "Notify registrants" action, right after rescheduling
+an event, and from the registrations list's "Write to the selected registrants" action.
+"""
+
+import copy
+import uuid
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import IntegrityError, transaction
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from agenda.models import Event
+
+from . import emails
+from .models import (
+    AttendanceMode,
+    AudienceCategory,
+    Message,
+    MessageDelivery,
+    Registration,
+)
+
+# The preview lists this many recipients by name, then counts the rest.
+PREVIEW_RECIPIENTS = 200
+
+
+class ComposeForm(forms.Form):
+    """The message and its audience. Valid only if the audience has at least one person."""
+
+    event = forms.ModelChoiceField(Event.objects.all(), label=gettext_lazy("Event"))
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind of message"),
+        choices=Message.Kind.choices,
+        initial=Message.Kind.MESSAGE,
+        widget=forms.RadioSelect,
+    )
+    statuses = forms.MultipleChoiceField(
+        label=gettext_lazy("Status"),
+        choices=Registration.Status.choices,
+        initial=[Registration.Status.CONFIRMED],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    modes = forms.MultipleChoiceField(
+        label=gettext_lazy("Attendance"),
+        choices=AttendanceMode.choices,
+        initial=AttendanceMode.values,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    categories = forms.ModelMultipleChoiceField(
+        AudienceCategory.objects.all(),
+        label=gettext_lazy("Audience categories"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("Leave all unticked to write to every category."),
+    )
+    # Set when the composer comes from registrations selected in the admin list.
+    registrations = forms.ModelMultipleChoiceField(
+        Registration.objects.all(), required=False, widget=forms.MultipleHiddenInput
+    )
+    subject_es = forms.CharField(
+        label=gettext_lazy("Subject in Spanish"), max_length=200, required=False
+    )
+    subject_en = forms.CharField(
+        label=gettext_lazy("Subject in English"), max_length=200, required=False
+    )
+    body_es = forms.CharField(
+        label=gettext_lazy("Message in Spanish"), required=False, widget=forms.Textarea
+    )
+    body_en = forms.CharField(
+        label=gettext_lazy("Message in English"), required=False, widget=forms.Textarea
+    )
+    submission_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["submission_key"].initial = uuid.uuid4
+        event_id = self.data.get("event") if self.is_bound else self.initial.get("event")
+        if event_id and str(event_id).isdigit():
+            # Only this event's categories: another event's would match nobody.
+            self.fields["categories"].queryset = AudienceCategory.objects.filter(event_id=event_id)
+
+    @property
+    def selected(self):
+        """Whether the audience is a hand-picked selection rather than filters."""
+        value = self["registrations"].value()
+        return bool(value)
+
+    def clean(self):
+        data = super().clean()
+        event, kind = data.get("event"), data.get("kind")
+        if kind == Message.Kind.MESSAGE:
+            for name in ("subject_es", "subject_en", "body_es", "body_en"):
+                if not data.get(name, "").strip():
+                    self.add_error(
+                        name, _("A message needs a subject and a text in both languages.")
+                    )
+        elif bool(data.get("body_es", "").strip()) != bool(data.get("body_en", "").strip()):
+            missing = "body_en" if data.get("body_es", "").strip() else "body_es"
+            self.add_error(missing, _("Write the note in both languages, or in neither."))
+        selected = data.get("registrations")
+        if selected:
+            if event is not None and any(r.event_id != event.pk for r in selected):
+                self.add_error(
+                    None, _("Every selected registration must belong to the chosen event.")
+                )
+        else:
+            if not data.get("statuses"):
+                self.add_error("statuses", _("Tick at least one status."))
+            if not data.get("modes"):
+                self.add_error("modes", _("Tick at least one way of attending."))
+        if event is None or self.errors:
+            return data
+        if not self.recipients().exists():
+            raise forms.ValidationError(_("No registration matches this audience."))
+        return data
+
+    def recipients(self):
+        """The registrations the message goes to, in name order."""
+        data = self.cleaned_data
+        registrations = Registration.objects.for_event(data["event"]).select_related(
+            "event", "category"
+        )
+        if data.get("registrations"):
+            registrations = registrations.filter(pk__in=[r.pk for r in data["registrations"]])
+        else:
+            registrations = registrations.filter(
+                status__in=data["statuses"], attendance_mode__in=data["modes"]
+            )
+            if data.get("categories"):
+                registrations = registrations.filter(category__in=data["categories"])
+        return registrations.order_by("full_name", "pk")
+
+    def audience_description(self):
+        """The audience in words, kept with the message: “Status: Confirmed · Attendance: Virtual”."""
+        data = self.cleaned_data
+        if data.get("registrations"):
+            count = len(data["registrations"])
+            return ngettext(
+                "%(count)d registration selected in the list",
+                "%(count)d registrations selected in the list",
+                count,
+            ) % {"count": count}
+        statuses = dict(Registration.Status.choices)
+        modes = dict(AttendanceMode.choices)
+        parts = [
+            _("Status: %(values)s")
+            % {"values": ", ".join(str(statuses[value]) for value in data["statuses"])},
+            _("Attendance: %(values)s")
+            % {"values": ", ".join(str(modes[value]) for value in data["modes"])},
+        ]
+        if data.get("categories"):
+            parts.append(
+                _("Categories: %(values)s")
+                % {"values": ", ".join(str(category) for category in data["categories"])}
+            )
+        return " · ".join(parts)
+
+    def unsaved_message(self, *, by=None):
+        data = self.cleaned_data
+        return Message(
+            event=data["event"],
+            kind=data["kind"],
+            subject_es=data["subject_es"].strip(),
+            subject_en=data["subject_en"].strip(),
+            body_es=data["body_es"].strip(),
+            body_en=data["body_en"].strip(),
+            audience=self.audience_description()[:500],
+            sent_by=by,
+            submission_key=data["submission_key"],
+        )
+
+
+def send_message(message, recipients):
+    """
+    Save `message` with one delivery per recipient and queue each e-mail after the commit.
+
+    Returns the saved message; raises IntegrityError if a message with the same submission key was
+    already sent (a second click on “Send”).
+    """
+    with transaction.atomic():
+        message.save()
+        deliveries = MessageDelivery.objects.bulk_create(
+            MessageDelivery(
+                message=message,
+                registration=registration,
+                email=registration.email,
+                language=registration.preferred_language,
+            )
+            for registration in recipients
+        )
+        for delivery in deliveries:
+            emails.send_delivery_after_commit(delivery)
+    return message
+
+
+def preview_emails(form, recipients):
+    """The e-mail as a Spanish and an English reader will receive it, from real recipients."""
+    message = form.unsaved_message()
+    previews = []
+    for language, label in Registration.Language.choices:
+        sample = next((r for r in recipients if r.preferred_language == language), recipients[0])
+        # A copy whose secret personal link is a placeholder: the preview shows the organiser the
+        # mail's shape, not a participant's private join link.
+        sample = copy.copy(sample)
+        sample.preferred_language = language
+        sample.personal_token = "personal-link"
+        email = emails.build_message(sample, message.kind, message=message)
+        previews.append(
+            {
+                "language": label,
+                "sample": sample,
+                "subject": email.subject,
+                "body": email.body,
+                "attachments": [attachment.filename for attachment in email.attachments],
+            }
+        )
+    return previews
+
+
+def compose(request, model_admin, *, initial=None):
+    """The composer's three steps on one URL: compose (GET), preview, then send (POST)."""
+    form_url = reverse(f"admin:{Message._meta.app_label}_message_add")
+    if request.method == "POST" and ACTION_CHECKBOX_NAME not in request.POST:
+        form = ComposeForm(request.POST)
+    else:
+        form = ComposeForm(initial=initial)
+    step = "compose"
+    context = {}
+    if form.is_bound and form.is_valid():
+        recipients = list(form.recipients())
+        if "_send" in request.POST:
+            return _send(request, form, recipients)
+        if "_edit" not in request.POST:
+            step = "preview"
+            context = {
+                "recipients": recipients[:PREVIEW_RECIPIENTS],
+                "more_recipients": max(len(recipients) - PREVIEW_RECIPIENTS, 0),
+                "recipient_count": len(recipients),
+                "audience": form.audience_description(),
+                "previews": preview_emails(form, recipients),
+            }
+    opts = Message._meta
+    return TemplateResponse(
+        request,
+        f"admin/registration/message/{step}.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "opts": opts,
+            "app_label": opts.app_label,
+            "title": _("Preview the message") if step == "preview" else _("Write to registrants"),
+            "form": form,
+            "form_url": form_url,
+            "media": model_admin.media + form.media,
+            **context,
+        },
+    )
+
+
+def _send(request, form, recipients):
+    message = form.unsaved_message(by=request.user)
+    try:
+        message = send_message(message, recipients)
+    except IntegrityError:
+        # The same form sent twice (a double click, the back button): the first one stands.
+        message = Message.objects.get(submission_key=message.submission_key)
+        messages.warning(request, _("This message had already been sent; it was not sent again."))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "The message is on its way to %(count)d person.",
+                "The message is on its way to %(count)d people.",
+                len(recipients),
+            )
+            % {"count": len(recipients)},
+        )
+    return redirect(reverse("admin:registration_message_change", args=[message.pk]))

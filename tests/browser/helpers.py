@@ -1,0 +1,171 @@
+"""
+What browser tests share: screen sizes, addresses per language, the problem log every page is held
+to, the axe-core check and screenshots.
+
+Later journeys (registration, check-in, the organisers' console) build on the same pieces: open a
+page with the `open_page` fixture, check it with `assert_accessible`, keep a picture with
+`save_screenshot`; the problem log is attached to every context on its own.
+"""
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
+
+LANGUAGES = ("es", "en")
+
+# A common phone (390 × 844 CSS pixels) and a small laptop: the two widths every journey runs at.
+VIEWPORTS = {
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+    "desktop": {"viewport": {"width": 1280, "height": 800}},
+}
+
+# The rules of WCAG 2.0, 2.1 and 2.2 at levels A and AA, as axe-core tags them. Best practices and
+# experimental rules are left out on purpose: the promise is conformance to AA, not to axe's taste.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+SCREENSHOT_DIR = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
+
+# axe.min.js comes inside the axe-playwright-python wheel, so the check runs offline; reading the
+# 570 kB script once serves every page of the session.
+_axe = Axe()
+
+
+def url(language, name, **kwargs):
+    """The path of a named URL in a language: `url("en", "agenda:home")` → "/en/"."""
+    with translation.override(language):
+        return reverse(name, kwargs=kwargs)
+
+
+def translated(language, message):
+    """What a visitor reads for a msgid in that language: for finding buttons and labels by name."""
+    with translation.override(language):
+        return gettext(message)
+
+
+def wall_clock(instant_utc, zone_name):
+    """“10:00” for "2024-08-15T14:00:00Z" in America/Santiago: what a <time> should read there."""
+    instant = datetime.datetime.fromisoformat(instant_utc)
+    return instant.astimezone(zoneinfo.ZoneInfo(zone_name)).strftime("%H:%M")
+
+
+def visit(page, path, status=200):
+    """Opens a path on the live server and checks the status it answered with."""
+    response = page.goto(path)
+    assert response.status == status, f"{path} answered {response.status}, not {status}"
+    return response
+
+
+def assert_language_declared(page, language):
+    assert page.locator("html").get_attribute("lang") == language
+
+
+@dataclass
+class BrowserProblems:
+    """
+    Everything a page did wrong while a test looked at it: JavaScript errors, console errors, failed
+    requests, error responses (to a page or to anything it loads) and requests that left the site.
+
+    The conftest attaches it to every browser context and fails the test if anything was logged.
+    A test that means to meet an error (the 404 page, a form answered 4xx, a download that aborts
+    its navigation) says so first with `expect(url)`.
+    """
+
+    origin: str
+    problems: list[str] = field(default_factory=list)
+    expected_urls: set[str] = field(default_factory=set)
+    contexts: list = field(default_factory=list)
+
+    def expect(self, url):
+        """Errors of this address (absolute, or a path on the site) are what the test is about."""
+        self.expected_urls.add(url if "://" in url else self.origin + url)
+
+    def watch(self, context):
+        self.contexts.append(context)
+        context.on("weberror", lambda error: self._log(f"JavaScript error: {error.error}"))
+        context.on("console", self._on_console)
+        context.on("requestfailed", self._on_request_failed)
+        context.on("request", self._on_request)
+        context.on("response", self._on_response)
+
+    def assert_none(self):
+        # Events reach Python when it next talks to the browser: one round trip per page delivers
+        # anything the browser sent before the test ended.
+        for context in self.contexts:
+            for page in context.pages:
+                if not page.is_closed():
+                    page.evaluate("0")
+        assert not self.problems, "The browser reported problems:\n" + "\n".join(self.problems)
+
+    def _log(self, problem):
+        self.problems.append(problem)
+
+    def _is_expected(self, url):
+        return url in self.expected_urls
+
+    def _on_console(self, message):
+        # Chromium also logs each failed load as "Failed to load resource: …"; the request and
+        # response handlers below report those, with the method, status or network error.
+        if message.type != "error" or message.text.startswith("Failed to load resource"):
+            return
+        self._log(f"console error: {message.text} ({message.location.get('url', '')})")
+
+    def _on_request(self, request):
+        scheme = urlsplit(request.url).scheme
+        if scheme in {"http", "https", "ws", "wss"} and not request.url.startswith(
+            self.origin + "/"
+        ):
+            self._log(f"request leaving the site (no CDN, no tracker): {request.url}")
+
+    def _on_request_failed(self, request):
+        if not self._is_expected(request.url):
+            self._log(f"request failed ({request.failure}): {request.method} {request.url}")
+
+    def _on_response(self, response):
+        if response.status >= 400 and not self._is_expected(response.url):
+            kind = response.request.resource_type
+            self._log(f"HTTP {response.status} for {kind} {response.url}")
+
+
+def axe_violations(page):
+    """axe-core's WCAG 2.x A and AA violations on the page as it is now, as axe reports them."""
+    results = _axe.run(
+        page,
+        options={
+            "runOnly": {"type": "tag", "values": WCAG_TAGS},
+            "resultTypes": ["violations"],
+        },
+    )
+    return results.response["violations"]
+
+
+def describe_violations(violations):
+    lines = []
+    for violation in violations:
+        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
+        for node in violation["nodes"]:
+            lines.append(f"    {', '.join(map(str, node['target']))}: {node['html'][:160]}")
+            summary = node.get("failureSummary", "").replace("\n", " ")
+            lines.append(f"        {summary}")
+    return "\n".join(lines)
+
+
+def assert_accessible(page):
+    """No axe-core violation of WCAG 2.0/2.1/2.2 A or AA, with a readable list if there are."""
+    violations = axe_violations(page)
+    assert not violations, f"axe-core on {page.url}:\n{describe_violations(violations)}"
+
+
+def save_screenshot(page, name):
+    """A full-page PNG under test-artifacts/screenshots/ (git-ignored), for people to look at."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOT_DIR / f"{name}.png"
+    page.screenshot(path=path, full_page=True, animations="disabled")
+    return path

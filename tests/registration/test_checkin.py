@@ -1,0 +1,283 @@
+import datetime
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+
+from registration.models import AttendanceMode, Registration
+from tests.agenda.factories import lima
+
+from .factories import RegistrationFactory, UserFactory, open_event
+from .page_reading import read
+from .staff import sign_in, staff_member
+
+pytestmark = pytest.mark.django_db
+
+IN_PERSON, VIRTUAL = AttendanceMode.IN_PERSON, AttendanceMode.VIRTUAL
+Status = Registration.Status
+ARRIVAL = lima(8, 42)
+
+
+def url(name, language="en", **kwargs):
+    with translation.override(language):
+        return reverse(f"registration:{name}", kwargs=kwargs)
+
+
+def messages_of(response):
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+@pytest.fixture
+def event():
+    return open_event(in_person_capacity=50)
+
+
+@pytest.fixture
+def desk(client):
+    """A member of the check-in staff, signed in: no admin rights at all."""
+    return sign_in(client, staff_member("Check-in staff", is_staff=False))
+
+
+@pytest.fixture
+def maria(event):
+    return RegistrationFactory(
+        event=event,
+        full_name="María José Pérez Ñáñez",
+        honorific="Dra.",
+        organisation="Ministerio de Comercio Exterior y Turismo",
+        dietary_needs="Vegetarian, no nuts",
+        accessibility_needs="Wheelchair access",
+    )
+
+
+def search(client, event, query):
+    return client.get(url("check-in", event_slug=event.slug), {"q": query})
+
+
+def mark(client, registration, action="check-in-arrived"):
+    return client.post(
+        url(action, event_slug=registration.event.slug, reference=registration.reference)
+    )
+
+
+# Who may use the desk --------------------------------------------------------------------------
+
+
+def test_check_in_staff_group_holds_only_the_check_in_permission():
+    group = Group.objects.get(name="Check-in staff")
+    assert [
+        f"{permission.content_type.app_label}.{permission.codename}"
+        for permission in group.permissions.all()
+    ] == ["registration.check_in_participants"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/en/admin/", "/en/admin/registration/registration/", "/en/admin/agenda/event/"]
+)
+def test_check_in_staff_cannot_open_the_admin(client, desk, path):
+    response = client.get(path, follow=True)
+    assert response.status_code == 403
+
+
+def test_anonymous_visitor_is_sent_to_sign_in(client, event):
+    response = search(client, event, "")
+    assert response.status_code == 302
+    with translation.override("en"):
+        assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_participant_is_refused(client, event, maria):
+    client.force_login(maria.user)
+    assert search(client, event, "Pérez").status_code == 403
+    assert mark(client, maria).status_code == 403
+    maria.refresh_from_db()
+    assert maria.checked_in_at is None
+
+
+def test_staff_of_another_group_is_refused(client, event, maria):
+    sign_in(client, UserFactory(is_staff=True))
+    assert search(client, event, "Pérez").status_code == 403
+    assert mark(client, maria).status_code == 403
+
+
+def test_organisers_may_use_the_desk_too(client, event, maria):
+    sign_in(client, staff_member("Organisers"))
+    assert search(client, event, "Pérez").status_code == 200
+
+
+# Finding people ---------------------------------------------------------------------------------
+
+
+def test_desk_page_is_never_cached_and_fits_a_phone(client, desk, event):
+    response = search(client, event, "")
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    page = read(response)
+    assert page.h1() == ["Check-in"]
+    assert page.fields_without_label() == []
+    assert page.inline_styles == [] and page.inline_scripts == 0
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in response.text
+
+
+def test_search_ignores_accents_and_case_in_names_and_organisations(client, desk, event, maria):
+    RegistrationFactory(event=event, full_name="Pedro Gómez", organisation="CAF")
+    for query in ("perez nanez", "MARÍA JOSÉ", "comercio exterior", "maria turismo"):
+        response = search(client, event, query)
+        assert maria.full_name in response.text, query
+        assert "Pedro Gómez" not in response.text, query
+
+
+def test_a_scanned_reference_finds_exactly_that_participant(client, desk, event, maria):
+    RegistrationFactory(event=event, full_name="Pedro Gómez", organisation=maria.organisation)
+    scanned = f" {maria.reference[:4].lower()}-{maria.reference[4:]} "
+    response = search(client, event, scanned)
+    assert maria.full_name in response.text
+    assert "Pedro Gómez" not in response.text
+    assert "1 registration matches" in response.text
+
+
+def test_results_show_mode_status_and_needs(client, desk, event, maria):
+    response = search(client, event, maria.reference)
+    for text in (
+        "Dra. María José Pérez Ñáñez",
+        "Ministerio de Comercio Exterior y Turismo",
+        "In person in Lima",
+        "Confirmed",
+        "Vegetarian, no nuts",
+        "Wheelchair access",
+        "Mark arrived",
+    ):
+        assert text in response.text
+
+
+def test_another_events_participants_are_not_found(client, desk, event, maria):
+    other = open_event()
+    assert maria.full_name not in search(client, other, maria.reference).text
+    assert mark(client, Registration(event=other, reference=maria.reference)).status_code == 404
+
+
+def test_an_unknown_event_is_not_found(client, desk):
+    response = client.get(url("check-in", event_slug="no-such-event"))
+    assert response.status_code == 404
+
+
+# Marking arrivals ---------------------------------------------------------------------------
+
+
+@time_machine.travel(ARRIVAL, tick=False)
+def test_marking_arrived_records_the_time_and_who_and_the_history(client, desk, event, maria):
+    response = mark(client, maria)
+    assert response.status_code == 302
+    maria.refresh_from_db()
+    assert maria.checked_in_at == ARRIVAL
+    assert maria.checked_in_by == desk
+    assert messages_of(response) == ["María José Pérez Ñáñez is marked as arrived at 08:42."]
+    change = maria.status_changes.get(note="checked in")
+    assert change.changed_by == desk and change.to_status == Status.CONFIRMED
+
+    page = client.get(response["Location"])
+    assert "Arrived at 08:42, checked in by" in page.text
+    assert desk.email in page.text
+    assert "Arrived: <strong>1</strong> of 1 confirmed in person" in page.text
+    assert read(page).input_named("q").get("value") is None
+
+
+def test_marking_twice_keeps_the_first_arrival(client, desk, event, maria):
+    with time_machine.travel(ARRIVAL, tick=False):
+        mark(client, maria)
+    with time_machine.travel(ARRIVAL + datetime.timedelta(minutes=5), tick=False):
+        response = mark(client, maria)
+    maria.refresh_from_db()
+    assert maria.checked_in_at == ARRIVAL
+    assert messages_of(response)[-1] == (
+        "María José Pérez Ñáñez was already marked as arrived at 08:42."
+    )
+    assert maria.status_changes.filter(note="checked in").count() == 1
+
+
+def test_undo_takes_back_a_mistaken_arrival(client, desk, event, maria):
+    mark(client, maria)
+    response = mark(client, maria, "check-in-undo")
+    maria.refresh_from_db()
+    assert maria.checked_in_at is None and maria.checked_in_by is None
+    assert messages_of(response)[-1] == "The arrival of María José Pérez Ñáñez was undone."
+    assert list(maria.status_changes.values_list("note", flat=True)) == [
+        "checked in",
+        "check-in undone",
+    ]
+    assert "Mark arrived" in client.get(response["Location"]).text
+
+
+def test_undo_of_someone_not_marked_says_so(client, desk, event, maria):
+    response = mark(client, maria, "check-in-undo")
+    assert messages_of(response) == ["This person is not marked as arrived."]
+
+
+def test_marking_needs_a_post(client, desk, event, maria):
+    with translation.override("en"):
+        path = reverse(
+            "registration:check-in-arrived",
+            kwargs={"event_slug": event.slug, "reference": maria.reference},
+        )
+    assert client.get(path).status_code == 405
+    maria.refresh_from_db()
+    assert maria.checked_in_at is None
+
+
+@pytest.mark.parametrize(
+    ("status", "mode", "reason"),
+    [
+        (Status.CONFIRMED, VIRTUAL, "Registered to take part online, not in person."),
+        (
+            Status.WAITING_LIST,
+            IN_PERSON,
+            "On the waiting list: this person has no confirmed place.",
+        ),
+        (
+            Status.PENDING_APPROVAL,
+            IN_PERSON,
+            "Pending the organisers' approval: this person has no confirmed place yet.",
+        ),
+        (Status.CANCELLED, IN_PERSON, "Cancelled: this person cancelled their registration."),
+        (Status.DECLINED, IN_PERSON, "Declined: the organisers declined this registration."),
+    ],
+)
+def test_someone_without_a_confirmed_seat_is_told_plainly_and_not_marked(
+    client, desk, event, status, mode, reason
+):
+    registration = RegistrationFactory(
+        event=event, status=status, attendance_mode=mode, full_name="Lucía Fernández"
+    )
+    page = search(client, event, "Lucia")
+    assert "Cannot be checked in." in page.text
+    assert reason.replace("'", "&#x27;") in page.text
+    assert "Mark arrived" not in page.text
+
+    response = mark(client, registration)
+    registration.refresh_from_db()
+    assert registration.checked_in_at is None
+    assert messages_of(response) == [f"Lucía Fernández cannot be checked in. {reason}"]
+    assert not registration.status_changes.exists()
+
+
+def test_the_desk_speaks_spanish_under_es(client, desk, event, maria):
+    response = client.get(url("check-in", language="es", event_slug=event.slug), {"q": "perez"})
+    assert response.status_code == 200
+    assert '<html lang="es">' in response.text
+
+
+def test_searching_costs_the_same_queries_however_many_match(client, desk, event):
+    def queries_for_search():
+        with CaptureQueriesContext(connection) as queries:
+            assert search(client, event, "ministry").status_code == 200
+        return len(queries)
+
+    RegistrationFactory.create_batch(2, event=event, organisation="Ministry of Transport")
+    few = queries_for_search()
+    RegistrationFactory.create_batch(20, event=event, organisation="Ministry of Transport")
+    assert queries_for_search() == few
