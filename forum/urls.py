@@ -17,3 +17,5 @@ urlpatterns += i18n_patterns(
     path("", include("registration.urls")),
     path("", include("agenda.urls")),
 )
+
+handler500 = "forum.views.server_error"
