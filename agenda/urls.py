@@ -8,7 +8,9 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("events/<slug:slug>/", views.EventDetailView.as_view(), name="event-detail"),
     path("events/<slug:event_slug>/agenda/", views.AgendaView.as_view(), name="event-agenda"),
-    path("events/<slug:event_slug>/speakers/", views.SpeakerListView.as_view(), name="speaker-list"),
+    path(
+        "events/<slug:event_slug>/speakers/", views.SpeakerListView.as_view(), name="speaker-list"
+    ),
     path(
         "events/<slug:event_slug>/sessions/<int:pk>/",
         views.SessionDetailView.as_view(),

@@ -8,10 +8,12 @@ proxy. The page shows who the mail was for and what it was, never the queued dat
 account mail's body holds links (a password reset) that only its recipient may see.
 """
 
+import datetime
+
 from django.contrib import admin, messages
 from django.db import transaction
 from django.tasks import TaskResultStatus
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -46,8 +48,9 @@ def describe(rows):
         registration_id, kind = row.args_kwargs["args"][:2]
         registration = registrations.get(registration_id)
         if registration is not None:
+            label = Kind(kind).label if kind in Kind.values else kind
             row.recipient = registration.email
-            row.subject = f"{Kind(kind).label} ({registration.reference})"
+            row.subject = f"{label} ({registration.reference})"
 
     delivery_rows = by_path.get(send_message_delivery.module_path, [])
     deliveries = MessageDelivery.objects.select_related("message").in_bulk(
@@ -67,15 +70,15 @@ def describe(rows):
 @admin.register(UndeliveredMail)
 class UndeliveredMailAdmin(admin.ModelAdmin):
     list_display = [
-        "finished_at",
+        "last_attempt",
         "recipient_display",
         "subject_display",
         "attempts",
         "failure",
         "sent_again",
     ]
-    list_display_links = ["finished_at"]
-    fields = readonly_fields = list_display[:] + ["enqueued_at"]
+    list_display_links = ["last_attempt"]
+    fields = readonly_fields = list_display
     ordering = ["-finished_at"]
     actions = ["send_again"]
 
@@ -105,6 +108,10 @@ class UndeliveredMailAdmin(admin.ModelAdmin):
         opts = self.opts
         return request.user.has_perm(f"{opts.app_label}.resend_{opts.model_name}")
 
+    @admin.display(description=_("last attempt"), ordering="finished_at")
+    def last_attempt(self, row):
+        return row.finished_at
+
     @admin.display(description=_("to"))
     def recipient_display(self, row):
         return row.recipient or _("(no longer registered)")
@@ -127,7 +134,11 @@ class UndeliveredMailAdmin(admin.ModelAdmin):
     def sent_again(self, row):
         if not row.return_value:
             return ""
-        return _("%(when)s by %(who)s") % row.return_value
+        when = timezone.localtime(datetime.datetime.fromisoformat(row.return_value["when"]))
+        return _("%(when)s by %(who)s") % {
+            "when": formats.localize(when),
+            "who": row.return_value["who"],
+        }
 
     @admin.action(description=_("Send the selected e-mails again"), permissions=["resend"])
     def send_again(self, request, queryset):
@@ -140,7 +151,7 @@ class UndeliveredMailAdmin(admin.ModelAdmin):
                     pk=row.pk, return_value__isnull=True
                 ).update(
                     return_value={
-                        "when": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+                        "when": timezone.now().isoformat(),
                         "who": request.user.get_username(),
                     }
                 )

@@ -25,6 +25,7 @@ def _english():
     with translation.override("en"):
         yield
 
+
 IN_PERSON, VIRTUAL = AttendanceMode.IN_PERSON, AttendanceMode.VIRTUAL
 Status = Registration.Status
 

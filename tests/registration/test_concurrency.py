@@ -24,7 +24,8 @@ PARTICIPANTS = 24
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs PostgreSQL's row locks and real connections"
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL's row locks and real connections",
     ),
 ]
 
