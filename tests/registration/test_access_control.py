@@ -128,6 +128,8 @@ def admin_requests(event, ana):
         ("get", url("admin:auth_user_changelist"), None),
         ("get", url("admin:auth_user_change", object_id=ana.user_id), None),
         ("get", url("admin:account_emailaddress_changelist"), None),
+        ("get", url("admin:registration_message_changelist"), None),
+        ("get", url("admin:registration_undeliveredmail_changelist"), None),
     ]
 
 
