@@ -198,13 +198,14 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
-ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+ACCOUNT_LOGOUT_REDIRECT_URL = "agenda:home"
 ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD = "website"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[SGCAN] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env.str(
     "ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http" if DEBUG else "https"
 )
-LOGIN_REDIRECT_URL = "/"
+# URL names resolve in the active language: a Spanish visitor lands on /es/.
+LOGIN_REDIRECT_URL = "agenda:home"
 LOGIN_URL = "account_login"
 
 # Rate limits, in allauth's notation (amount/period/per; per = ip, user or key). allauth's own

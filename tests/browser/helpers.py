@@ -125,6 +125,10 @@ class BrowserProblems:
             self._log(f"request leaving the site (no CDN, no tracker): {request.url}")
 
     def _on_request_failed(self, request):
+        # A subresource the browser gave up because the page navigated away (the favicon of a page
+        # the test left at once) is not a failure of the site.
+        if request.failure == "net::ERR_ABORTED" and request.resource_type != "document":
+            return
         if not self._is_expected(request.url):
             self._log(f"request failed ({request.failure}): {request.method} {request.url}")
 

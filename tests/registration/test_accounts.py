@@ -153,7 +153,8 @@ def test_signing_in_with_the_email_address(client, language):
     )
 
     assert response.status_code == 302
-    assert response["Location"] == project_settings.LOGIN_REDIRECT_URL
+    # The home page in the language the visitor signed in with.
+    assert response["Location"] == f"/{language}/"
     assert signed_in_user_id(client) == str(user.pk)
 
 
