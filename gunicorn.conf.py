@@ -15,7 +15,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", 1))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 30
 keepalive = 5
-# Recycle workers now and then so a slow leak can never grow without bound.
+# Recycle workers now and then so a slow leak can never grow without bound. The application is
+# loaded once, before the workers are forked: a recycled worker starts at once instead of importing
+# Django again, which would cost about a second of CPU every few thousand requests.
+preload_app = True
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 2000))
 max_requests_jitter = 200
 # Logs to standard output, like the application's own.

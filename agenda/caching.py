@@ -1,11 +1,14 @@
 """
 Public pages and calendars kept in Django's cache (settings.CACHES: per process locally, Redis in
-production), and answered with 304 Not Modified to calendar clients that already have them.
+production), answered by PublicPageCacheMiddleware before the session, the user, CSRF or the URL
+resolver are looked at, and answered with 304 Not Modified to calendar clients that already have
+them.
 
 What a public page shows depends on the agenda in the database, the language, the visitor's time
-zone (from ?tz= or the cookie; an unknown ?tz= shows a warning, so it is its own page), the address
-it was asked at (calendar links are absolute, the language links keep the query string), and the
-clock, but only where a registration window opens or closes. The cache key is made of all of these.
+zone (from ?tz= or the cookie; an unknown ?tz= shows a warning, so it is its own page; calendars do
+not depend on it), the address it was asked at (calendar links are absolute, the language links
+keep the query string), and the clock, but only where a registration window opens or closes. The
+cache key is made of all of these.
 
 The agenda's part of the key is a fingerprint read from the database, one query per request: how
 many events and sessions there are, their latest `updated_at`, and how many registration windows
@@ -18,6 +21,9 @@ stored, and an edit made without calling the code that bumps it would never show
 keeps the fingerprint honest: whatever changes what an event or a session shows (its speakers, their
 organisations, a deletion) moves that event's or session's `updated_at`.
 
+While the database cannot be reached, the fingerprint last read stands in: nothing can change the
+agenda meanwhile, so pages already drawn are served and only the others get the 503 "try again".
+
 Entries of an older fingerprint are never read again and expire after CACHE_TIMEOUT, which also
 bounds how long something no fingerprint sees stays visible (new templates after a deploy, an edit
 made in SQL without touching `updated_at`).
@@ -29,21 +35,23 @@ sets is added to each response, stored or fresh, never stored with it.
 """
 
 import datetime
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass
 from functools import wraps
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Q
+from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse
 from django.middleware.csp import get_nonce
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import parse_http_date_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import condition
 
-from .models import Event
+from .models import Event, Session
 from .timezones import VisitorTimeZone
 
 logger = logging.getLogger(__name__)
@@ -61,28 +69,55 @@ def _digest(*parts):
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
+@functools.cache
+def _fingerprint_query():
+    # Plain SQL: building this aggregate through the ORM cost several times what running it does,
+    # on every request. Table and column names still come from the models.
+    event, session = Event._meta, Session._meta
+
+    def column(meta, name):
+        return connection.ops.quote_name(meta.get_field(name).column)
+
+    events, sessions = (connection.ops.quote_name(meta.db_table) for meta in (event, session))
+    return (
+        f"SELECT (SELECT COUNT(*) FROM {events}),"
+        f" (SELECT MAX({column(event, 'updated_at')}) FROM {events}),"
+        f" (SELECT COUNT(*) FROM {sessions}),"
+        f" (SELECT MAX({column(session, 'updated_at')}) FROM {sessions}),"
+        f" (SELECT COUNT(*) FROM {events} WHERE {column(event, 'registration_opens_at')} <= %s),"
+        f" (SELECT COUNT(*) FROM {events} WHERE {column(event, 'registration_closes_at')} <= %s)"
+    )
+
+
 def agenda_fingerprint(now=None):
     """
     A digest of the state of every public page, in one query: it changes whenever an organiser
     changes the agenda (see agenda/models.py) and whenever a registration window opens or closes.
     """
-    now = now or timezone.now()
-    summary = Event.objects.order_by().aggregate(
-        event_count=Count("pk", distinct=True),
-        events_changed=Max("updated_at"),
-        session_count=Count("sessions"),
-        sessions_changed=Max("sessions__updated_at"),
-        # The registration window is compared with the clock, never the meeting's own date.
-        windows_opened=Count("pk", distinct=True, filter=Q(registration_opens_at__lte=now)),
-        windows_closed=Count("pk", distinct=True, filter=Q(registration_closes_at__lte=now)),
-    )
-    return _digest(*sorted(summary.items()))
+    # The registration window is compared with the clock, never the meeting's own date.
+    now = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(_fingerprint_query(), [now, now])
+        summary = cursor.fetchone()
+    return _digest(*summary)
+
+
+# The fingerprint this process read last: while the database cannot be reached the agenda cannot
+# change either, so the pages drawn under it are still right and are served rather than a 503.
+_last_fingerprint = None
 
 
 def _request_fingerprint(request):
     # One reading per request, however many times it is asked for.
+    global _last_fingerprint
     if not hasattr(request, "_agenda_fingerprint"):
-        request._agenda_fingerprint = agenda_fingerprint()
+        try:
+            _last_fingerprint = agenda_fingerprint()
+        except DatabaseError:
+            if _last_fingerprint is None:
+                raise
+            logger.warning("Database unreachable; public pages served as last drawn", exc_info=True)
+        request._agenda_fingerprint = _last_fingerprint
     return request._agenda_fingerprint
 
 
@@ -90,14 +125,14 @@ def _address(request):
     return (request.scheme, request.get_host(), request.path, get_language())
 
 
-def page_key(request):
+def page_key(request, *, by_time_zone=True):
     """The cache key of a public page for this request, or None when it should not be stored."""
     query = request.META.get("QUERY_STRING", "")
     if request.method not in ("GET", "HEAD") or len(query) > MAX_CACHED_QUERY_LENGTH:
         return None
     # The query string holds ?tz= and is repeated in the language links; the cookie's zone
     # counts only when the link chose none.
-    zone = VisitorTimeZone.of(request).name or ""
+    zone = (VisitorTimeZone.of(request).name or "") if by_time_zone else None
     digest = _digest(_request_fingerprint(request), *_address(request), query, zone)
     return f"{KEY_PREFIX}.page.{digest}"
 
@@ -143,35 +178,76 @@ def _cache_set(key, value):
         logger.warning("Public page cache unreachable; page not kept", exc_info=True)
 
 
-def _from_cache(key, request, draw):
-    """The stored response under `key`, or the one `draw()` makes, stored when it is public."""
-    stored = _cache_get(key) if key else None
-    if stored is not None:
-        return _thaw(stored)
-    response = draw()
-    if hasattr(response, "render") and callable(response.render):
-        response.render()
+def _keep_if_public(key, request, response):
+    """Store `response` under `key` if it is a whole page that carries nothing of this visitor."""
     storable = (
-        key is not None
-        and response.status_code == 200
+        response.status_code == 200
         and not response.streaming
         and not response.cookies
         and not _holds_visitor_state(request)
     )
     if storable:
         _cache_set(key, _freeze(response))
-    return response
 
 
-def serve_public_page(request, view, *args, **kwargs):
+# The paths public pages answered in this process, each with whether its page is drawn in the
+# visitor's time zone (calendars are not). What code a path leads to, not what the database holds,
+# so each process may learn it on its own.
+_public_paths = {}
+
+
+def mark_public_page(request, *, by_time_zone=True):
     """
-    Answer with `view`, from the cache when the same page was drawn since the agenda last changed.
-
-    The visitor's time zone is remembered here, on the way out: a ?tz= link sets the cookie on the
-    stored copy as on a fresh one.
+    Called by a public page's view before it draws anything: PublicPageCacheMiddleware may keep
+    the page. The fingerprint is read first, so an edit committed while the page is being drawn
+    cannot be stored under the fingerprint that already includes it.
     """
-    response = _from_cache(page_key(request), request, lambda: view(request, *args, **kwargs))
-    return VisitorTimeZone.of(request).remember(response, secure=request.is_secure())
+    request._public_page_by_time_zone = by_time_zone
+    _request_fingerprint(request)
+
+
+class PublicPageCacheMiddleware:
+    """
+    Answers public pages and calendars from the cache before the rest of the middleware and the
+    URL resolver run: a stored page already carries the headers they added when it was drawn, and
+    nothing of the visitor. It sits after LocaleMiddleware (the language is part of the key) and
+    before anything that reads the session, the user or the CSRF token.
+
+    Only paths a public page answered in this process cost the fingerprint query up front: any
+    other request passes straight through.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        by_time_zone = _public_paths.get(request.path)
+        key = page_key(request, by_time_zone=by_time_zone) if by_time_zone is not None else None
+        stored = _cache_get(key) if key else None
+        if stored is not None:
+            response = self._reuse(request, stored)
+        else:
+            response = self.get_response(request)
+            by_time_zone = getattr(request, "_public_page_by_time_zone", None)
+            if by_time_zone is None:
+                return response
+            if response.status_code == 200:
+                _public_paths[request.path] = by_time_zone
+            if key := page_key(request, by_time_zone=by_time_zone):
+                _keep_if_public(key, request, response)
+        if not by_time_zone:
+            return response
+        # A ?tz= link sets the cookie on the stored copy as on a fresh one.
+        return VisitorTimeZone.of(request).remember(response, secure=request.is_secure())
+
+    @staticmethod
+    def _reuse(request, stored):
+        response = _thaw(stored)
+        # A calendar client that already has this version gets 304 Not Modified.
+        last_modified = parse_http_date_safe(response.get("Last-Modified", ""))
+        return get_conditional_response(
+            request, etag=response.get("ETag"), last_modified=last_modified, response=response
+        )
 
 
 # Calendars --------------------------------------------------------------------------------------
@@ -189,9 +265,9 @@ class CalendarSource:
 def cached_calendar(find):
     """
     Decorates a public calendar view: `find(**url_kwargs)` looks up its CalendarSource in one query
-    (None: 404) and the view is called as view(request, source.subject) only when the calendar is
-    not already cached for this language and address. ETag and Last-Modified let subscribed clients
-    get 304 Not Modified until the source changes.
+    (None: 404) and the view is called as view(request, source.subject). The calendar is kept by
+    PublicPageCacheMiddleware like a page (one copy for every time zone); ETag and Last-Modified
+    let subscribed clients get 304 Not Modified until the source changes.
     """
 
     def decorator(view):
@@ -212,17 +288,17 @@ def cached_calendar(find):
             # Weak: two processes drawing the same version differ in DTSTAMP, not in meaning.
             return f'W/"{_digest(found.version, *_address(request))[:32]}"'
 
-        def draw_or_reuse(request, **kwargs):
+        def draw(request, **kwargs):
             found = source(request, **kwargs)
             if found is None:
                 raise Http404
-            key = f"{KEY_PREFIX}.calendar.{_digest(found.version, *_address(request))}"
-            return _from_cache(key, request, lambda: view(request, found.subject))
+            return view(request, found.subject)
 
-        conditional = condition(etag_func=etag, last_modified_func=last_modified)(draw_or_reuse)
+        conditional = condition(etag_func=etag, last_modified_func=last_modified)(draw)
 
         @wraps(view)
         def wrapper(request, **kwargs):
+            mark_public_page(request, by_time_zone=False)
             response = conditional(request, **kwargs)
             if response.status_code in (200, 304):
                 # Kept by browsers and proxies, but asked about each time: a change shows at once.

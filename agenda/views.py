@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.generic import DetailView, TemplateView
 
-from .caching import serve_public_page
+from .caching import mark_public_page
 from .models import Event, SessionSpeaker, Speaker
 from .timezones import QUERY_PARAMETER, region_start_times
 
@@ -23,7 +23,8 @@ class PublicPageMixin:
     """
 
     def dispatch(self, request, *args, **kwargs):
-        return serve_public_page(request, super().dispatch, *args, **kwargs)
+        mark_public_page(request)
+        return super().dispatch(request, *args, **kwargs)
 
 
 def calendar_links(request, event):

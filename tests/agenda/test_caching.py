@@ -4,6 +4,7 @@ time zone, carry nothing about the visitor, and calendars answer 304 Not Modifie
 already have them.
 """
 
+import contextlib
 import datetime
 
 import pytest
@@ -14,7 +15,7 @@ from django.contrib.messages.storage import default_storage
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import MessageEncoder
 from django.contrib.sessions.backends.db import SessionStore
-from django.db import connection
+from django.db import OperationalError, connection
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.test import RequestFactory, override_settings
@@ -25,7 +26,7 @@ from django.utils.csp import LazyNonce
 from django.utils.http import http_date
 from icalendar import Calendar
 
-from agenda.caching import MAX_CACHED_QUERY_LENGTH, serve_public_page
+from agenda.caching import MAX_CACHED_QUERY_LENGTH, PublicPageCacheMiddleware, mark_public_page
 from agenda.models import Event, Session, SessionSpeaker
 from agenda.timezones import COOKIE_NAME
 from tests.registration.factories import UserFactory
@@ -209,6 +210,45 @@ def test_pages_and_calendars_are_still_served_when_the_cache_cannot_be_reached(c
         )
 
 
+@contextlib.contextmanager
+def database_down():
+    """Every query fails, as while PostgreSQL restarts."""
+
+    def refuse(execute, sql, params, many, context):
+        raise OperationalError("connection to server failed: Connection refused")
+
+    with connection.execute_wrapper(refuse):
+        yield
+
+
+def test_while_the_database_is_down_pages_already_drawn_are_still_served(client, meeting):
+    agenda = client.get(agenda_url(meeting))
+    feed = client.get(calendar_url("event-feed", event_slug=meeting.slug))
+
+    with database_down():
+        assert client.get(agenda_url(meeting)).content == agenda.content
+        assert client.get(calendar_url("event-feed", event_slug=meeting.slug)).content == (
+            feed.content
+        )
+
+
+def test_while_the_database_is_down_a_page_never_drawn_asks_to_try_again(client, meeting):
+    client.get(agenda_url(meeting))
+    client.raise_request_exception = False
+
+    with database_down():
+        response = client.get(page_url("speakers", meeting))
+
+    assert response.status_code == 503
+
+
+def test_other_pages_do_not_pay_for_the_agenda_fingerprint(client, meeting):
+    client.get(agenda_url(meeting))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("account_login")).status_code == 200
+    assert not [query for query in queries if "agenda_session" in query["sql"]]
+
+
 # Nothing about the visitor ----------------------------------------------------------------------
 
 
@@ -271,6 +311,16 @@ def visitor_request(path="/en/somewhere/"):
     return request
 
 
+def public_page_middleware(view):
+    """The cache middleware in front of `view`, a public page."""
+
+    def public_view(request):
+        mark_public_page(request)
+        return view(request)
+
+    return PublicPageCacheMiddleware(public_view)
+
+
 PERSONAL_TOUCHES = {
     "reads the session": lambda request: request.session.get("anything"),
     "shows the messages": lambda request: list(request._messages),
@@ -287,8 +337,9 @@ def test_a_page_that_touches_the_visitors_own_state_is_never_stored(touch):
         drawn.append(PERSONAL_TOUCHES[touch](request))
         return HttpResponse("page")
 
+    serve = public_page_middleware(view)
     for _ in range(2):
-        assert serve_public_page(visitor_request(), view).content == b"page"
+        assert serve(visitor_request()).content == b"page"
     assert len(drawn) == 2
 
 
@@ -299,8 +350,9 @@ def test_a_page_that_touches_nothing_of_the_visitor_is_drawn_once():
         drawn.append(request.path)
         return HttpResponse("page")
 
+    serve = public_page_middleware(view)
     for _ in range(2):
-        assert serve_public_page(visitor_request(), view).content == b"page"
+        assert serve(visitor_request()).content == b"page"
     assert len(drawn) == 1
 
 

@@ -415,8 +415,9 @@ def test_meeting_calendar_queries_do_not_grow_with_the_number_of_sessions(
         assert len(fetch_calendar(client, meeting_url(small)).events) == 2
     with django_assert_num_queries(len(small_queries)):
         assert len(fetch_calendar(client, meeting_url(large)).events) == 12
-    # The event, its sessions, and their speakers with organisations.
-    assert len(small_queries) == 3
+    # The agenda's fingerprint (the cache key), the event, its sessions, and their speakers with
+    # organisations.
+    assert len(small_queries) == 4
 
 
 def test_session_calendar_queries_are_a_fixed_few(client, django_assert_num_queries):
@@ -424,8 +425,9 @@ def test_session_calendar_queries_are_a_fixed_few(client, django_assert_num_quer
     for _ in range(5):
         SessionSpeakerFactory(session=session)
 
-    # The session with its event, then its speakers with their organisations.
-    with django_assert_num_queries(2):
+    # The agenda's fingerprint (the cache key), the session with its event, then its speakers with
+    # their organisations.
+    with django_assert_num_queries(3):
         fetch_calendar(client, session_url(session))
 
 
