@@ -12,10 +12,13 @@ import html
 
 import pytest
 from allauth.account.models import EmailAddress
+from django import forms
+from django.test.html import parse_html
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
+from registration.forms import LongSelect
 from registration.models import AttendanceMode, Consent, Registration
 
 from .factories import AudienceCategoryFactory, UserFactory, open_event
@@ -269,3 +272,14 @@ def test_privacy_consent_links_to_the_privacy_notice(client, participant, event,
         notice = reverse("registration:privacy-notice")
     page = client.get(path).content.decode()
     assert f'href="{notice}"' in page
+
+
+@pytest.mark.parametrize("value", ["PE", "", "XX"])
+def test_the_country_list_is_the_same_select_django_would_draw(value):
+    choices = [("", "Elija su país"), ("PE", "Perú"), ("CO", "Colombia & <otros>")]
+    attrs = {"id": "id_country", "class": "form-select is-invalid", "required": True}
+    drawn = {
+        widget: parse_html(widget(choices=choices).render("country", value, attrs))
+        for widget in (forms.Select, LongSelect)
+    }
+    assert drawn[LongSelect] == drawn[forms.Select]
