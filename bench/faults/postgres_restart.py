@@ -20,7 +20,6 @@ import collections
 import importlib.util
 import os
 import re
-import secrets
 import shutil
 import signal
 import subprocess
@@ -171,19 +170,7 @@ def main():
     arguments = parse_arguments()
     workdir = Path(tempfile.mkdtemp(prefix="bench-faults-"))
     state = os.environ.get("POSTGRES_FOR_TESTS_STATE", "/tmp/bench-pg-faults.env")
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": HOST,
-        "RATE_LIMITS_ENABLED": "false",
-        "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
-        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "LOG_LEVEL": "WARNING",
-        "POSTGRES_FOR_TESTS_STATE": state,
-        "GUNICORN_ACCESS_LOG": str(workdir / "access.log"),
-    }
+    env = registration_bench.site_environment(workdir, state)
     env.pop("DATABASE_URL", None)
     server = None
     stop = threading.Event()

@@ -333,12 +333,9 @@ def worker_memory(master_pid):
     return peaks
 
 
-def main():
-    arguments = parse_arguments()
-    agenda_bench = load_agenda_bench()
-    workdir = Path(tempfile.mkdtemp(prefix="bench-registration-"))
-    postgres_state = os.environ.get("POSTGRES_FOR_TESTS_STATE", "/tmp/bench-pg.env")
-    env = {
+def site_environment(workdir, postgres_state):
+    """The site's settings for a benchmark: production's, on plain HTTP, without rate limits."""
+    return {
         **os.environ,
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
@@ -354,6 +351,14 @@ def main():
         # gunicorn.conf.py logs every request to standard output; here they go to a file.
         "GUNICORN_ACCESS_LOG": str(workdir / "access.log"),
     }
+
+
+def main():
+    arguments = parse_arguments()
+    agenda_bench = load_agenda_bench()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-registration-"))
+    postgres_state = os.environ.get("POSTGRES_FOR_TESTS_STATE", "/tmp/bench-pg.env")
+    env = site_environment(workdir, postgres_state)
     own_postgres = not os.environ.get("DATABASE_URL")
     server = pool = barrier = None
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
