@@ -8,18 +8,29 @@ developer's machine, and fail on CI, where .ci/run installs it.
 """
 
 import os
+from functools import cache
 from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.operations import RunPython
+from playwright.sync_api import expect
 
 from agenda.models import Event
 
-from .helpers import VIEWPORTS, BrowserProblems
+from .helpers import VIEWPORTS, BrowserProblems, verified_user
 
 CHROMIUM = Path("/usr/bin/chromium")
 HERE = Path(__file__).resolve().parent
+# The apps whose data migrations create the staff groups (forum/groups.py).
+GROUP_MIGRATING_APPS = {"agenda", "registration"}
+
+# Expectations wait for the server, never for a fixed time.
+expect.set_options(timeout=10_000)
 
 
 def pytest_itemcollected(item):
@@ -122,7 +133,10 @@ def open_page(new_context):
     """A page in a fresh context (its own cookies) at a width of VIEWPORTS: `open_page("phone")`."""
 
     def open_(viewport="desktop", **context_args):
-        return new_context(**VIEWPORTS[viewport], **context_args).new_page()
+        page = new_context(**VIEWPORTS[viewport], **context_args).new_page()
+        # A step that cannot happen fails in seconds, not after Playwright's default half minute.
+        page.set_default_timeout(10_000)
+        return page
 
     return open_
 
@@ -132,3 +146,39 @@ def meeting(live_server, transactional_db):
     """The real meeting, loaded from its data file as `make run` does."""
     call_command("load_meeting", stdout=StringIO())
     return Event.objects.get()
+
+
+@cache
+def _staff_group_migrations():
+    """The data migrations' forward functions, in migration order, and the models they expect."""
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes(), clean_start=True)
+    functions = [
+        operation.code
+        for migration, _backwards in plan
+        if migration.app_label in GROUP_MIGRATING_APPS
+        for operation in migration.operations
+        if isinstance(operation, RunPython)
+    ]
+    return functions, executor.loader.project_state().apps
+
+
+@pytest.fixture
+def staff_member(transactional_db):
+    """
+    `staff_member(email, "Organisers")`: a verified account in a staff group, with the permissions
+    the migrations give that group; `is_staff=False` for the check-in desk, which has no admin.
+
+    Browser tests commit, and the flush after each one empties every table. Django then recreates
+    the permissions, but not what data migrations made, so the groups' migrations run again here.
+    """
+    functions, apps = _staff_group_migrations()
+    for function in functions:
+        function(apps, None)
+
+    def create(email, group_name, *, is_staff=True):
+        user = verified_user(email, is_staff=is_staff)
+        user.groups.add(Group.objects.get(name=group_name))
+        return user
+
+    return create

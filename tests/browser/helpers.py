@@ -1,22 +1,26 @@
 """
 What browser tests share: screen sizes, addresses per language, the problem log every page is held
-to, the axe-core check and screenshots.
+to, the axe-core check, screenshots, and accounts that sign in through the site's login page.
 
-Later journeys (registration, check-in, the organisers' console) build on the same pieces: open a
+Every journey (registration, check-in, the organisers' admin) builds on the same pieces: open a
 page with the `open_page` fixture, check it with `assert_accessible`, keep a picture with
 `save_screenshot`; the problem log is attached to every context on its own.
 """
 
 import datetime
+import re
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from allauth.account.models import EmailAddress
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 LANGUAGES = ("es", "en")
@@ -32,6 +36,8 @@ VIEWPORTS = {
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 SCREENSHOT_DIR = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
+
+PASSWORD = "a-long-Secret-42"
 
 # axe.min.js comes inside the axe-playwright-python wheel, so the check runs offline; reading the
 # 570 kB script once serves every page of the session.
@@ -65,6 +71,43 @@ def visit(page, path, status=200):
 
 def assert_language_declared(page, language):
     assert page.locator("html").get_attribute("lang") == language
+
+
+def settle(page):
+    """
+    Lets the page finish what it loads after its load event (the favicon) before the test leaves
+    it by typing an address: a person takes longer than that, and an aborted favicon request would
+    otherwise be logged as a failed request.
+    """
+    page.wait_for_load_state("networkidle")
+
+
+def label(language, msgid):
+    """A form field by its label, which crispy may follow with a “*” for required fields."""
+    return re.compile(rf"^\s*{re.escape(capfirst(translated(language, msgid)))}\s*\*?\s*$")
+
+
+def verified_user(email, **fields):
+    """An account whose address is confirmed, as if its owner had followed the mail's link."""
+    user = get_user_model().objects.create_user(
+        username=email.split("@")[0], email=email, password=PASSWORD, **fields
+    )
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+def submit_sign_in(page, language, email, next_path):
+    """Types the address and password into the site's sign-in page, on the way to `next_path`."""
+    visit(page, f"{url(language, 'account_login')}?next={next_path}")
+    page.get_by_label(label(language, "Email")).fill(email)
+    page.get_by_label(label(language, "Password")).fill(PASSWORD)
+    page.get_by_role("button", name=translated(language, "Sign In")).click()
+
+
+def sign_in(page, language, email, next_path):
+    """Signs in without two-factor authentication and waits to arrive at `next_path`."""
+    submit_sign_in(page, language, email, next_path)
+    page.wait_for_url(f"**{next_path}")
 
 
 @dataclass

@@ -13,9 +13,7 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.contrib.auth import get_user_model
 from django.core import mail
-from django.utils.text import capfirst
 from icalendar import Calendar
 from playwright.sync_api import expect
 
@@ -24,23 +22,24 @@ from registration.models import AttendanceMode, Registration
 
 from .helpers import (
     LANGUAGES,
+    PASSWORD,
     assert_accessible,
     assert_language_declared,
+    label,
     save_screenshot,
+    settle,
+    sign_in,
     translated,
     url,
+    verified_user,
     visit,
 )
 
-PASSWORD = "a-long-Secret-42"
 JOIN_URL = "https://meet.example.org/j/private-room-4242"
 # allauth writes absolute links with the production scheme; the path is what the live server serves.
 LINK_PATH = re.compile(r"https?://[^/\s]+(/\S+)")
 CATEGORY = "public-sector"
 Status = Registration.Status
-
-# Expectations wait for the server, never for a fixed time.
-expect.set_options(timeout=10_000)
 
 
 @pytest.fixture
@@ -57,29 +56,8 @@ def open_event(meeting):
     return meeting
 
 
-def verified_user(email):
-    user = get_user_model().objects.create_user(
-        username=email.split("@")[0], email=email, password=PASSWORD
-    )
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    return user
-
-
-def label(language, msgid):
-    """A form field by its label, which crispy may follow with a “*” for required fields."""
-    return re.compile(rf"^\s*{re.escape(capfirst(translated(language, msgid)))}\s*\*?\s*$")
-
-
 def category_name(event, language):
     return getattr(event.audience_categories.get(key=CATEGORY), f"name_{language}")
-
-
-def sign_in(page, language, email, next_path):
-    visit(page, f"{url(language, 'account_login')}?next={next_path}")
-    page.get_by_label(label(language, "Email")).fill(email)
-    page.get_by_label(label(language, "Password")).fill(PASSWORD)
-    page.get_by_role("button", name=translated(language, "Sign In")).click()
-    page.wait_for_url(f"**{next_path}")
 
 
 def fill_registration(page, event, language, mode=AttendanceMode.IN_PERSON, name="Lucía Fernández"):
@@ -117,15 +95,6 @@ def my_registration_path(language, event):
 
 def register_path(language, event):
     return url(language, "registration:register", event_slug=event.slug)
-
-
-def settle(page):
-    """
-    Lets the page finish what it loads after its load event (the favicon) before the test leaves
-    it by typing an address: a person takes longer than that, and an aborted favicon request would
-    otherwise be logged as a failed request.
-    """
-    page.wait_for_load_state("networkidle")
 
 
 def sign_up_and_verify(page, language, email):
@@ -169,7 +138,6 @@ def test_participant_signs_up_registers_switches_to_virtual_and_cancels(
     event = open_event
     email = f"lucia.{language}.{viewport}@example.org"
     page = open_page(viewport)
-    page.set_default_timeout(10_000)
     sign_up_and_verify(page, language, email)
 
     # Confirming the address signed the person in: the registration form is theirs to fill.

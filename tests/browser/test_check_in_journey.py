@@ -1,0 +1,112 @@
+"""
+The check-in desk in Chromium, on the phone a clerk holds and on the desk's laptop: a member of the
+check-in staff signs in, finds a participant by the reference on their confirmation, marks them
+arrived, and the page and the database agree. The desk's pages meet WCAG 2.2 AA in both languages.
+"""
+
+import re
+
+import pytest
+from django.utils import timezone
+from django.utils.html import strip_tags
+from playwright.sync_api import expect
+
+from forum.groups import CHECK_IN_STAFF
+from registration.models import AttendanceMode
+from tests.registration.factories import RegistrationFactory, UserFactory
+
+from .helpers import (
+    LANGUAGES,
+    VIEWPORTS,
+    assert_accessible,
+    assert_language_declared,
+    sign_in,
+    translated,
+    url,
+)
+
+CATEGORY = "public-sector"
+
+
+@pytest.fixture
+def desk(staff_member):
+    """A clerk of the check-in staff: no admin rights, so no two-factor authentication either."""
+    return staff_member("mesa@comunidadandina.org", CHECK_IN_STAFF, is_staff=False)
+
+
+@pytest.fixture
+def participant(meeting):
+    """The participant who arrives, confirmed in person like one other; a third takes part online."""
+    category = meeting.audience_categories.get(key=CATEGORY)
+
+    def registration(full_name, mode=AttendanceMode.IN_PERSON):
+        return RegistrationFactory(
+            event=meeting,
+            category=category,
+            user=UserFactory(),
+            full_name=full_name,
+            attendance_mode=mode,
+            organisation="Ministerio de Comercio Exterior y Turismo",
+        )
+
+    arriving = registration("María José Pérez Ñáñez")
+    registration("Jorge Quispe Mamani")
+    registration("Ana Lucía Torres", AttendanceMode.VIRTUAL)
+    return arriving
+
+
+def arrivals_line(language, arrived, expected):
+    text = translated(
+        language, "Arrived: <strong>%(arrived)s</strong> of %(expected)s confirmed in person"
+    )
+    return strip_tags(text % {"arrived": arrived, "expected": expected})
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_check_in_staff_find_a_participant_by_reference_and_mark_them_arrived(
+    open_page, meeting, desk, participant, language, viewport
+):
+    registration = participant
+    desk_path = url(language, "registration:check-in", event_slug=meeting.slug)
+    page = open_page(viewport)
+    sign_in(page, language, desk.email, desk_path)
+
+    assert_language_declared(page, language)
+    expect(page.get_by_role("heading", level=1)).to_have_text(translated(language, "Check-in"))
+    expect(page.get_by_text(arrivals_line(language, 0, 2))).to_be_visible()
+    assert_accessible(page)
+
+    # The reference as a clerk reads it off a phone: lower case, with a space in the middle.
+    typed = f"{registration.reference[:4]} {registration.reference[4:]}".lower()
+    search = page.get_by_role(
+        "searchbox", name=translated(language, "Name, organisation or reference")
+    )
+    search.fill(typed)
+    search.press("Enter")
+    page.wait_for_url(re.compile(r"\?q="))
+    card = page.get_by_role("article", name=registration.full_name)
+    expect(card).to_have_count(1)
+    expect(card).to_contain_text(registration.reference)
+    expect(page.get_by_role("article")).to_have_count(1)
+    assert_accessible(page)
+
+    card.get_by_role("button", name=translated(language, "Mark arrived")).click()
+    page.wait_for_url(re.compile(rf"\?shown={registration.reference}$"))
+
+    registration.refresh_from_db()
+    assert registration.is_checked_in
+    assert registration.checked_in_by == desk
+    arrived_at = f"{timezone.localtime(registration.checked_in_at, meeting.zone):%H:%M}"
+    expect(page.get_by_role("status").filter(has_text=registration.full_name)).to_contain_text(
+        translated(language, "%(name)s is marked as arrived at %(time)s.")
+        % {"name": registration.full_name, "time": arrived_at}
+    )
+    card = page.get_by_role("article", name=registration.full_name)
+    expect(card).to_contain_text(
+        translated(language, "Arrived at %(time)s, checked in by %(who)s.")
+        % {"time": arrived_at, "who": desk.email}
+    )
+    expect(card.get_by_role("button", name=translated(language, "Undo"))).to_be_visible()
+    expect(page.get_by_text(arrivals_line(language, 1, 2))).to_be_visible()
+    assert_accessible(page)
