@@ -48,7 +48,7 @@ from django.middleware.csp import get_nonce
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import parse_http_date_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language_from_path
 from django.views.decorators.http import condition
 
 from .models import Event, Session
@@ -122,7 +122,8 @@ def _request_fingerprint(request):
 
 
 def _address(request):
-    return (request.scheme, request.get_host(), request.path, get_language())
+    # The language as LocaleMiddleware will read it: the middleware below asks before it has run.
+    return (request.scheme, request.get_host(), request.path, get_language_from_path(request.path))
 
 
 def page_key(request, *, by_time_zone=True):
@@ -210,8 +211,9 @@ class PublicPageCacheMiddleware:
     """
     Answers public pages and calendars from the cache before the rest of the middleware and the
     URL resolver run: a stored page already carries the headers they added when it was drawn, and
-    nothing of the visitor. It sits after LocaleMiddleware (the language is part of the key) and
-    before anything that reads the session, the user or the CSRF token.
+    nothing of the visitor. It sits before sessions, languages (the key reads the language from
+    the path, as LocaleMiddleware does), users and CSRF; only SecurityMiddleware and WhiteNoise
+    come first, so HTTPS redirects and static files work as before.
 
     Only paths a public page answered in this process cost the fingerprint query up front: any
     other request passes straight through.
@@ -243,10 +245,15 @@ class PublicPageCacheMiddleware:
     @staticmethod
     def _reuse(request, stored):
         response = _thaw(stored)
+        etag, last_modified = response.get("ETag"), response.get("Last-Modified")
+        if etag is None and last_modified is None:
+            return response
         # A calendar client that already has this version gets 304 Not Modified.
-        last_modified = parse_http_date_safe(response.get("Last-Modified", ""))
         return get_conditional_response(
-            request, etag=response.get("ETag"), last_modified=last_modified, response=response
+            request,
+            etag=etag,
+            last_modified=last_modified and parse_http_date_safe(last_modified),
+            response=response,
         )
 
 
