@@ -10,16 +10,20 @@ not depend on it), the address it was asked at (calendar links are absolute, the
 keep the query string), and the clock, but only where a registration window opens or closes. The
 cache key is made of all of these.
 
-The agenda's part of the key is a fingerprint read from the database, one query per request: how
-many events and sessions there are, their latest `updated_at`, and how many registration windows
-have opened and closed by now. A change committed by any process moves it, in the same transaction
-as the change, so every process draws the page again on its next request: each gunicorn worker with
-its own local-memory cache as well as all of them sharing Redis. A generation counter kept in the
-cache (cache.incr) would save that query, but with per-process caches the other workers would never
-hear of the change, the counter could be evicted and start again at a number whose pages are still
-stored, and an edit made without calling the code that bumps it would never show. agenda/models.py
-keeps the fingerprint honest: whatever changes what an event or a session shows (its speakers, their
-organisations, a deletion) moves that event's or session's `updated_at`.
+The agenda's part of the key is a fingerprint read from the database in one query: how many events
+and sessions there are, their latest `updated_at`, and how many registration windows have opened
+and closed by now. A change committed by any process moves it, in the same transaction as the
+change. Each process reads it at most every PUBLIC_PAGE_FINGERPRINT_MAX_AGE seconds (one by
+default), so a cached page costs no query at all, and again at once after a change it saved itself
+(the signals below): the process that saved shows the change on its next request, every other
+gunicorn worker and host within that second, whether they share Redis or each keep a local-memory
+cache. An organiser cannot tell the second from "at once"; the page costs nothing to serve. A
+generation counter kept in the cache (cache.incr) would need no database, but with per-process
+caches the other workers would never hear of the change, the counter could be evicted and start
+again at a number whose pages are still stored, and an edit made without calling the code that
+bumps it would never show. agenda/models.py keeps the fingerprint honest: whatever changes what an
+event or a session shows (its speakers, their organisations, a deletion) moves that event's or
+session's `updated_at`.
 
 While the database cannot be reached, the fingerprint last read stands in: nothing can change the
 agenda meanwhile, so pages already drawn are served and only the others get the 503 "try again".
@@ -38,11 +42,16 @@ import datetime
 import functools
 import hashlib
 import logging
+import math
+import time
 from dataclasses import dataclass
 from functools import wraps
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
 from django.http import Http404, HttpResponse
 from django.middleware.csp import get_nonce
 from django.utils import timezone
@@ -102,22 +111,60 @@ def agenda_fingerprint(now=None):
     return _digest(*summary)
 
 
-# The fingerprint this process read last: while the database cannot be reached the agenda cannot
-# change either, so the pages drawn under it are still right and are served rather than a 503.
-_last_fingerprint = None
+@dataclass
+class _Reading:
+    fingerprint: str | None = None
+    read_at: float = -math.inf
+
+
+# The fingerprint this process read last, and when (time.time()).
+_latest = _Reading()
+
+
+def current_fingerprint():
+    """
+    The agenda's fingerprint, read from the database at most every FINGERPRINT_MAX_AGE seconds in
+    this process, and at once after a change this process committed. While the database cannot be
+    reached the agenda cannot change either: the last reading stands in, so pages drawn under it
+    are still served rather than a 503.
+    """
+    # The wall clock, as the registration windows are compared with it; one set back (or moved by
+    # a test) makes the reading too old as well.
+    age = time.time() - _latest.read_at
+    if _latest.fingerprint is None or not 0 <= age < settings.PUBLIC_PAGE_FINGERPRINT_MAX_AGE:
+        try:
+            fingerprint = agenda_fingerprint()
+        except DatabaseError:
+            if _latest.fingerprint is None:
+                raise
+            logger.warning("Database unreachable; public pages served as last drawn", exc_info=True)
+        else:
+            _latest.fingerprint, _latest.read_at = fingerprint, time.time()
+    return _latest.fingerprint
+
+
+def forget_fingerprint():
+    """The next request reads the fingerprint from the database again."""
+    _latest.read_at = -math.inf
+
+
+@receiver(post_save, dispatch_uid="agenda.caching.saved")
+@receiver(post_delete, dispatch_uid="agenda.caching.deleted")
+@receiver(m2m_changed, dispatch_uid="agenda.caching.m2m_changed")
+def _forget_after_agenda_change(sender, **kwargs):
+    # Whatever an organiser changes in the agenda app is saved through a model: the process that
+    # saved it shows the change on its next request, the others within FINGERPRINT_MAX_AGE.
+    if sender._meta.app_label == Event._meta.app_label:
+        # Now for this process's next request, and again once committed, in case another thread
+        # of this process read the fingerprint in between.
+        forget_fingerprint()
+        transaction.on_commit(forget_fingerprint)
 
 
 def _request_fingerprint(request):
     # One reading per request, however many times it is asked for.
-    global _last_fingerprint
     if not hasattr(request, "_agenda_fingerprint"):
-        try:
-            _last_fingerprint = agenda_fingerprint()
-        except DatabaseError:
-            if _last_fingerprint is None:
-                raise
-            logger.warning("Database unreachable; public pages served as last drawn", exc_info=True)
-        request._agenda_fingerprint = _last_fingerprint
+        request._agenda_fingerprint = current_fingerprint()
     return request._agenda_fingerprint
 
 

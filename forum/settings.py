@@ -111,6 +111,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 
+# How long a process serves public pages under the agenda state it last read before reading it
+# again (agenda/caching.py); the process that saved a change shows it at once.
+PUBLIC_PAGE_FINGERPRINT_MAX_AGE = env.float("PUBLIC_PAGE_FINGERPRINT_MAX_AGE", default=1.0)
+
 # A cache shared by every process (Redis in production) keeps allauth's rate limits honest across
 # gunicorn workers; the local default is per process.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

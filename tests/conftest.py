@@ -1,6 +1,8 @@
 import pytest
 from django.core.cache import cache
 
+from agenda.caching import forget_fingerprint
+
 
 @pytest.fixture(autouse=True)
 def _use_locmem_mail_and_fast_hashing(settings):
@@ -14,5 +16,7 @@ def _start_with_an_empty_cache():
     # Rate-limit counts and used TOTP codes live in the cache, keyed by user id, and ids come
     # back after each test's rollback: one test's counts must not weigh on the next.
     cache.clear()
+    # The agenda's state this process read last belongs to the previous test's database.
+    forget_fingerprint()
     yield
     cache.clear()

@@ -406,7 +406,7 @@ def test_an_event_without_sessions_still_gives_a_valid_calendar(client):
 
 
 def test_meeting_calendar_queries_do_not_grow_with_the_number_of_sessions(
-    client, django_assert_num_queries
+    client, django_assert_num_queries, fingerprint_every_request
 ):
     small = meeting_with_sessions(2, speakers_per_session=2)
     large = meeting_with_sessions(12, speakers_per_session=2)
@@ -420,7 +420,9 @@ def test_meeting_calendar_queries_do_not_grow_with_the_number_of_sessions(
     assert len(small_queries) == 4
 
 
-def test_session_calendar_queries_are_a_fixed_few(client, django_assert_num_queries):
+def test_session_calendar_queries_are_a_fixed_few(
+    client, django_assert_num_queries, fingerprint_every_request
+):
     session = SessionFactory()
     for _ in range(5):
         SessionSpeakerFactory(session=session)

@@ -509,7 +509,7 @@ def agenda_queries(client, event):
     return len(queries)
 
 
-def test_agenda_queries_do_not_grow_with_sessions_or_speakers(client):
+def test_agenda_queries_do_not_grow_with_sessions_or_speakers(client, fingerprint_every_request):
     small = build_event(sessions=2, speakers_per_session=1)
     large = build_event(sessions=10, speakers_per_session=3)
     assert SessionSpeaker.objects.filter(session__event=large).count() == 30
@@ -518,7 +518,7 @@ def test_agenda_queries_do_not_grow_with_sessions_or_speakers(client):
     assert small_count <= 4
 
 
-def test_speaker_page_queries_do_not_grow_with_speakers(client):
+def test_speaker_page_queries_do_not_grow_with_speakers(client, fingerprint_every_request):
     small = build_event(sessions=2, speakers_per_session=1)
     large = build_event(sessions=10, speakers_per_session=3)
 
