@@ -1,10 +1,8 @@
 """
-WSGI config for forum project.
+The WSGI application gunicorn serves (`gunicorn forum.wsgi`, settings in gunicorn.conf.py).
 
-It exposes the WSGI callable as a module-level variable named ``application``.
-
-For more information on this file, see
-https://docs.djangoproject.com/en/6.1/howto/deployment/wsgi/
+gunicorn.conf.py preloads this module in the master process, so what is warmed up here is shared by
+every worker it forks, and by every worker it starts in place of a recycled one.
 """
 
 import os
@@ -14,3 +12,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "forum.settings")
 
 application = get_wsgi_application()
+
+from forum.warmup import warm_up  # noqa: E402 (needs the settings and apps loaded above)
+
+warm_up()
