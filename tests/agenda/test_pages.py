@@ -3,13 +3,13 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 from django.views.defaults import server_error
 
 from agenda.models import Session, SessionSpeaker, Speaker
 from agenda.timezones import COOKIE_NAME
+from tests.languages import LANGUAGES, translated, url
 
 from .factories import (
     EventFactory,
@@ -22,19 +22,7 @@ from .factories import (
 
 pytestmark = pytest.mark.django_db
 
-LANGUAGES = ["es", "en"]
 START_UTC = "2024-08-15T14:00:00Z"
-
-
-def url(language, name, **kwargs):
-    with translation.override(language):
-        return reverse(name, kwargs=kwargs)
-
-
-def translated(language, message):
-    """What the page shows for a msgid in that language (English until the Spanish pass lands)."""
-    with translation.override(language):
-        return gettext(message)
 
 
 @pytest.fixture

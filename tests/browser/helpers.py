@@ -1,6 +1,7 @@
 """
-What browser tests share: screen sizes, addresses per language, the problem log every page is held
-to, the axe-core check, screenshots, and accounts that sign in through the site's login page.
+What browser tests share: screen sizes, the problem log every page is held to, the axe-core check,
+screenshots, and accounts that sign in through the site's login page (addresses and texts per
+language come from tests/languages.py, as in every other test).
 
 Every journey (registration, check-in, the organisers' admin) builds on the same pieces: open a
 page with the `open_page` fixture, check it with `assert_accessible`, keep a picture with
@@ -18,12 +19,9 @@ from allauth.account.models import EmailAddress
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.urls import reverse
-from django.utils import translation
 from django.utils.text import capfirst
-from django.utils.translation import gettext
 
-LANGUAGES = ("es", "en")
+from tests.languages import translated, url
 
 # A common phone (390 × 844 CSS pixels) and a small laptop: the two widths every journey runs at.
 VIEWPORTS = {
@@ -42,18 +40,6 @@ PASSWORD = "a-long-Secret-42"
 # axe.min.js comes inside the axe-playwright-python wheel, so the check runs offline; reading the
 # 570 kB script once serves every page of the session.
 _axe = Axe()
-
-
-def url(language, name, **kwargs):
-    """The path of a named URL in a language: `url("en", "agenda:home")` → "/en/"."""
-    with translation.override(language):
-        return reverse(name, kwargs=kwargs)
-
-
-def translated(language, message):
-    """What a visitor reads for a msgid in that language: for finding buttons and labels by name."""
-    with translation.override(language):
-        return gettext(message)
 
 
 def wall_clock(instant_utc, zone_name):

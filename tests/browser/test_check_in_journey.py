@@ -13,16 +13,14 @@ from playwright.sync_api import expect
 
 from forum.groups import CHECK_IN_STAFF
 from registration.models import AttendanceMode
+from tests.languages import LANGUAGES, translated, url
 from tests.registration.factories import RegistrationFactory, UserFactory
 
 from .helpers import (
-    LANGUAGES,
     VIEWPORTS,
     assert_accessible,
     assert_language_declared,
     sign_in,
-    translated,
-    url,
 )
 
 CATEGORY = "public-sector"

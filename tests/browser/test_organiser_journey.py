@@ -25,17 +25,15 @@ from playwright.sync_api import expect
 from agenda.calendars import session_uid
 from forum.groups import ORGANISERS
 from tests.agenda.factories import lima
+from tests.languages import LANGUAGES, translated, url
 
 from .helpers import (
-    LANGUAGES,
     PASSWORD,
     VIEWPORTS,
     assert_accessible,
     assert_language_declared,
     label,
     submit_sign_in,
-    translated,
-    url,
     visit,
 )
 

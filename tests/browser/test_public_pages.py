@@ -5,14 +5,13 @@ language, and how they fit a phone and a desktop (with screenshots to look at af
 
 import pytest
 
+from tests.languages import LANGUAGES, translated, url
+
 from .helpers import (
-    LANGUAGES,
     VIEWPORTS,
     assert_accessible,
     assert_language_declared,
     save_screenshot,
-    translated,
-    url,
     visit,
 )
 

@@ -19,9 +19,9 @@ from playwright.sync_api import expect
 
 from agenda.models import Event
 from registration.models import AttendanceMode, Registration
+from tests.languages import LANGUAGES, translated, url
 
 from .helpers import (
-    LANGUAGES,
     PASSWORD,
     assert_accessible,
     assert_language_declared,
@@ -29,8 +29,6 @@ from .helpers import (
     save_screenshot,
     settle,
     sign_in,
-    translated,
-    url,
     verified_user,
     visit,
 )

@@ -10,13 +10,11 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from agenda.timezones import zone_city
+from tests.languages import LANGUAGES, translated, url
 
 from .helpers import (
-    LANGUAGES,
     VIEWPORTS,
     assert_language_declared,
-    translated,
-    url,
     visit,
     wall_clock,
 )

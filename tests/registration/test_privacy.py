@@ -3,28 +3,15 @@
 import re
 
 import pytest
-from django.urls import resolve, reverse
-from django.utils import translation
-from django.utils.translation import gettext
+from django.urls import resolve
 
 from registration.privacy import PRIVACY_NOTICE_VERSION
 from tests.agenda.factories import EventFactory
+from tests.languages import LANGUAGES, translated, url
 
 from .page_reading import read
 
 pytestmark = pytest.mark.django_db
-
-LANGUAGES = ["es", "en"]
-
-
-def url(language, name, **kwargs):
-    with translation.override(language):
-        return reverse(name, kwargs=kwargs)
-
-
-def translated(language, message):
-    with translation.override(language):
-        return gettext(message)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
