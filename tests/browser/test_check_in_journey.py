@@ -80,6 +80,7 @@ def test_check_in_staff_find_a_participant_by_reference_and_mark_them_arrived(
     search = page.get_by_role(
         "searchbox", name=translated(language, "Name, organisation or reference")
     )
+    expect(search).to_be_focused()
     search.fill(typed)
     search.press("Enter")
     page.wait_for_url(re.compile(r"\?q="))
@@ -96,10 +97,17 @@ def test_check_in_staff_find_a_participant_by_reference_and_mark_them_arrived(
     assert registration.is_checked_in
     assert registration.checked_in_by == desk
     arrived_at = f"{timezone.localtime(registration.checked_in_at, meeting.zone):%H:%M}"
+    outcome = translated(language, "%(name)s is marked as arrived at %(time)s.") % {
+        "name": registration.full_name,
+        "time": arrived_at,
+    }
     expect(page.get_by_role("status").filter(has_text=registration.full_name)).to_contain_text(
-        translated(language, "%(name)s is marked as arrived at %(time)s.")
-        % {"name": registration.full_name, "time": arrived_at}
+        outcome
     )
+    # The focus is back in the search field for the next name or scan, and a screen reader
+    # announces the outcome there, as the field's description.
+    expect(search).to_be_focused()
+    expect(search).to_have_accessible_description(re.compile(rf"^{re.escape(outcome)} "))
     card = page.get_by_role("article", name=registration.full_name)
     expect(card).to_contain_text(
         translated(language, "Arrived at %(time)s, checked in by %(who)s.")

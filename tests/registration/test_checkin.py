@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -185,6 +186,23 @@ def test_marking_arrived_records_the_time_and_who_and_the_history(client, desk, 
     assert desk.email in page.text
     assert "Arrived: <strong>1</strong> of 1 confirmed in person" in page.text
     assert read(page).input_named("q").get("value") is None
+
+
+@time_machine.travel(ARRIVAL, tick=False)
+def test_the_outcome_describes_the_search_field_that_waits_for_the_next_person(
+    client, desk, event, maria
+):
+    before = read(search(client, event, "")).input_named("q")
+    assert before["aria-describedby"] == "id_q_help"
+
+    page = client.get(mark(client, maria)["Location"])
+
+    # The focus stays where the next name or scan goes; a screen reader reads the outcome there.
+    field = read(page).input_named("q")
+    assert "autofocus" in field
+    assert field["aria-describedby"].split() == ["site-messages", "id_q_help"]
+    outcome = re.search(r'id="site-messages">\s*<div [^>]*>([^<]*)</div>', page.text).group(1)
+    assert outcome == "María José Pérez Ñáñez is marked as arrived at 08:42."
 
 
 def test_marking_twice_keeps_the_first_arrival(client, desk, event, maria):
