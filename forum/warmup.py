@@ -36,8 +36,8 @@ def warm_up():
     started = time.perf_counter()
     # Every URL module, and with them every view; each language's catalogues and URL names.
     for code, _name in settings.LANGUAGES:
+        # Activating a language reads its catalogues.
         with translation.override(code):
-            translation.gettext("Agenda")
             reverse("agenda:home")
     # The cached template loader keeps what it compiled.
     for name in _project_templates():
