@@ -270,6 +270,21 @@ def measure_both(pool, processes, servers, path, concurrency, warmup, duration):
     return results
 
 
+def start_postgres(env):
+    """A throwaway PostgreSQL (bin/postgres-for-tests, state in env's POSTGRES_FOR_TESTS_STATE): its URL."""
+    return subprocess.run(
+        [REPO / "bin" / "postgres-for-tests", "start"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+
+def stop_postgres(env):
+    subprocess.run([REPO / "bin" / "postgres-for-tests", "stop"], env=env, check=False)
+
+
 def prepare_database(env):
     for command in (["migrate", "--no-input"], ["load_meeting"]):
         completed = subprocess.run(
@@ -362,13 +377,7 @@ def main():
     pool = None
     try:
         if arguments.postgres:
-            env["DATABASE_URL"] = subprocess.run(
-                [REPO / "bin" / "postgres-for-tests", "start"],
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout.strip()
+            env["DATABASE_URL"] = start_postgres(env)
         elif not os.environ.get("DATABASE_URL"):
             env["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
         database = env["DATABASE_URL"].split(":", 1)[0]
@@ -446,7 +455,7 @@ def main():
         for server in servers:
             server.stop()
         if arguments.postgres:
-            subprocess.run([REPO / "bin" / "postgres-for-tests", "stop"], env=env, check=False)
+            stop_postgres(env)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -176,13 +176,7 @@ def main():
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
-        env["DATABASE_URL"] = subprocess.run(
-            [REPO / "bin" / "postgres-for-tests", "start"],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
+        env["DATABASE_URL"] = agenda_bench.start_postgres(env)
         print("Preparing the database: migrate, load_meeting, accounts …", flush=True)
         agenda_bench.prepare_database(env)
         setup = registration_bench.django_shell(
@@ -248,7 +242,7 @@ def main():
         stop.set()
         if server is not None:
             server.stop()
-        subprocess.run([REPO / "bin" / "postgres-for-tests", "stop"], env=env, check=False)
+        agenda_bench.stop_postgres(env)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

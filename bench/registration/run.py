@@ -364,13 +364,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         if own_postgres:
-            env["DATABASE_URL"] = subprocess.run(
-                [REPO / "bin" / "postgres-for-tests", "start"],
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout.strip()
+            env["DATABASE_URL"] = agenda_bench.start_postgres(env)
         database = env["DATABASE_URL"].split(":", 1)[0]
         print(f"Preparing the database ({database}): migrate, load_meeting …", flush=True)
         agenda_bench.prepare_database(env)
@@ -448,7 +442,7 @@ def main():
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
         if own_postgres:
-            subprocess.run([REPO / "bin" / "postgres-for-tests", "stop"], env=env, check=False)
+            agenda_bench.stop_postgres(env)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
