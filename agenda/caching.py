@@ -123,10 +123,10 @@ _latest = _Reading()
 
 def current_fingerprint():
     """
-    The agenda's fingerprint, read from the database at most every FINGERPRINT_MAX_AGE seconds in
-    this process, and at once after a change this process committed. While the database cannot be
-    reached the agenda cannot change either: the last reading stands in, so pages drawn under it
-    are still served rather than a 503.
+    The agenda's fingerprint, read from the database at most every
+    settings.PUBLIC_PAGE_FINGERPRINT_MAX_AGE seconds in this process, and at once after a change
+    this process committed. While the database cannot be reached the agenda cannot change either:
+    the last reading stands in, so pages drawn under it are still served rather than a 503.
     """
     # The wall clock, as the registration windows are compared with it; one set back (or moved by
     # a test) makes the reading too old as well.
@@ -153,7 +153,8 @@ def forget_fingerprint():
 @receiver(m2m_changed, dispatch_uid="agenda.caching.m2m_changed")
 def _forget_after_agenda_change(sender, **kwargs):
     # Whatever an organiser changes in the agenda app is saved through a model: the process that
-    # saved it shows the change on its next request, the others within FINGERPRINT_MAX_AGE.
+    # saved it shows the change on its next request, the others within
+    # PUBLIC_PAGE_FINGERPRINT_MAX_AGE.
     if sender._meta.app_label == Event._meta.app_label:
         # Now for this process's next request, and again once committed, in case another thread
         # of this process read the fingerprint in between.
@@ -170,7 +171,12 @@ def _request_fingerprint(request):
 
 def _address(request):
     # The language as LocaleMiddleware will read it: the middleware below asks before it has run.
-    return (request.scheme, request.get_host(), request.path, get_language_from_path(request.path))
+    return (
+        request.scheme,
+        request.get_host(),
+        request.path,
+        get_language_from_path(request.path_info),
+    )
 
 
 def page_key(request, *, by_time_zone=True):
