@@ -1,10 +1,8 @@
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import (
@@ -40,20 +38,14 @@ class SessionInline(TranslationStackedInline):
 # Agenda changes that reach people ----------------------------------------------------------------
 
 
-def agenda_change_notice_url(event):
-    """The composer of registration.messaging, ready to tell `event`'s registrants of a change."""
-    query = urlencode({"event": event.pk, "kind": "agenda_changed"})
-    return f"{reverse('admin:registration_message_add')}?{query}"
-
-
 class AgendaChangeActions:
     """
-    EventAdmin's actions to move a whole event (keeping every session's duration and order, and
-    bumping each session's calendar SEQUENCE) and to tell the registrants with their updated
-    calendars.
+    EventAdmin's action to move a whole event, keeping every session's duration and order and
+    bumping each session's calendar SEQUENCE. What follows a move for the people who registered is
+    registration's business: it overrides `after_reschedule` (registration/admin.py).
     """
 
-    actions = ["reschedule", "notify_registrants"]
+    actions = ["reschedule"]
 
     @admin.action(
         description=_("Reschedule the selected event with all its sessions"),
@@ -93,26 +85,11 @@ class AgendaChangeActions:
         }
         self.log_change(request, event, moved)
         self.message_user(request, f"{event}: {moved}", messages.SUCCESS)
-        if self.has_notify_permission(request):
-            self.message_user(
-                request,
-                _("Now tell the registrants: check the notice below, preview it and send it."),
-                messages.INFO,
-            )
-            return redirect(agenda_change_notice_url(event))
+        return self.after_reschedule(request, event)
+
+    def after_reschedule(self, request, event):
+        """Where the organiser goes once `event` has moved: None stays on the list."""
         return None
-
-    @admin.action(
-        description=_("Notify the registrants of an agenda change"), permissions=["notify"]
-    )
-    def notify_registrants(self, request, queryset):
-        if queryset.count() != 1:
-            self.message_user(request, _("Select one event to notify about."), messages.WARNING)
-            return None
-        return redirect(agenda_change_notice_url(queryset.get()))
-
-    def has_notify_permission(self, request):
-        return request.user.has_perm("registration.add_message")
 
 
 @admin.register(Event)
@@ -141,19 +118,6 @@ class EventAdmin(AgendaChangeActions, TranslationAdmin):
         ),
         (_("Venue in Lima"), {"fields": ["venue_name", "venue_address"]}),
         (
-            _("Registration"),
-            {
-                "fields": [
-                    ("registration_opens_at", "registration_closes_at"),
-                    ("in_person_capacity", "virtual_capacity"),
-                ],
-                "description": _(
-                    "Registration is open only between these two instants; with neither set it "
-                    "stays closed."
-                ),
-            },
-        ),
-        (
             _("Virtual attendance"),
             {
                 "fields": ["virtual_platform_name", "virtual_join_url", "virtual_access_details"],
@@ -164,19 +128,6 @@ class EventAdmin(AgendaChangeActions, TranslationAdmin):
             },
         ),
     ]
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        window_set = obj.registration_opens_at or obj.registration_closes_at
-        if window_set and obj.in_person_capacity == 0:
-            self.message_user(
-                request,
-                _(
-                    "Registration has a window but no in-person places: every in-person "
-                    "registration will go to the waiting list. Set the number of seats in Lima."
-                ),
-                messages.WARNING,
-            )
 
 
 class SessionSpeakerInline(admin.TabularInline):

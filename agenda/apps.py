@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class AgendaConfig(AppConfig):
     name = "agenda"
     verbose_name = _("Agenda")
+
+    def ready(self):
+        import pagecache
+
+        from .models import Event, Organisation, Session, SessionSpeaker, Speaker
+
+        # What the public pages show: events and sessions. Their save() and receivers move an
+        # event's or a session's `updated_at` whenever a speaker, an organisation or a session's
+        # speakers change, so those are watched for this process to read the state again at once.
+        pagecache.register(Event, watch=[Organisation, Event.organisers.through])
+        pagecache.register(Session, watch=[Speaker, SessionSpeaker])

@@ -23,7 +23,8 @@ from django.views.decorators.http import require_safe
 from icalendar import Calendar, Timezone, vDuration
 from icalendar import Event as CalendarEvent
 
-from .caching import CalendarSource, cached_calendar
+from pagecache import CalendarSource, cached_calendar
+
 from .models import Event, Session, SessionSpeaker
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"

@@ -1,6 +1,6 @@
 """
-Loads a meeting (its event, organisations, speakers, sessions and the audience categories people
-register under) from a TOML data file.
+Loads a meeting (its event, organisations, speakers and sessions, and what other apps add to the
+file: registration's audience categories) from a TOML data file.
 
 The file holds the concept note's content; once loaded, Django admin is where organisers change it.
 So a run never undoes their work:
@@ -23,8 +23,6 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-
-from registration.models import AudienceCategory
 
 from .meeting_file import (
     MeetingFileError,
@@ -109,7 +107,7 @@ def load_meeting(data, *, overwrite=False):
 
 # Organisations ------------------------------------------------------------------------------
 
-ORGANISATION_FIELDS = ("acronym", "name", "country", "website")
+ORGANISATION_FIELDS = ("key", "acronym", "name", "country", "website")
 
 
 def load_organisations(entries, context):
@@ -121,8 +119,10 @@ def load_organisations(entries, context):
         acronym = columns["acronym"]
         if acronym in context.organisations:
             raise MeetingFileError(f'{where}: the acronym "{acronym}" is used twice in the file.')
-        existing = _find_one(Organisation.objects.filter(acronym=acronym), where, "acronym")
-        organisation, outcome = _apply(Organisation, existing, columns, where, context.overwrite)
+        existing = _find_by_key(Organisation, columns, where, acronym=acronym)
+        organisation, outcome = apply_entry(
+            Organisation, existing, columns, where, context.overwrite
+        )
         context.organisations[acronym] = organisation
         tally.count(outcome)
     return tally
@@ -168,7 +168,7 @@ def load_event(table, context):
         for acronym in string_list(table.get("organisers", []), f"{where}, organisers")
     ]
     existing = Event.objects.filter(slug=columns["slug"]).first()
-    event, outcome = _apply(Event, existing, columns, where, context.overwrite)
+    event, outcome = apply_entry(Event, existing, columns, where, context.overwrite)
     wanted = {organisation.pk for organisation in organisers}
     current = set(event.organisers.values_list("pk", flat=True))
     if wanted != current and (context.overwrite or not current):
@@ -183,6 +183,7 @@ def load_event(table, context):
 # Speakers -----------------------------------------------------------------------------------
 
 SPEAKER_FIELDS = (
+    "key",
     "honorific",
     "name",
     "position",
@@ -206,8 +207,8 @@ def load_speakers(entries, context):
         name = columns["name"]
         if name in context.speakers:
             raise MeetingFileError(f'{where}: the speaker "{name}" is listed twice in the file.')
-        existing = _find_one(Speaker.objects.filter(name=name), where, "name")
-        speaker, outcome = _apply(Speaker, existing, columns, where, context.overwrite)
+        existing = _find_by_key(Speaker, columns, where, name=name)
+        speaker, outcome = apply_entry(Speaker, existing, columns, where, context.overwrite)
         context.speakers[name] = speaker
         tally.count(outcome)
     return tally
@@ -265,7 +266,7 @@ def load_sessions(entries, context):
         if existing is None and not (context.event_created or context.overwrite):
             tally.not_restored += 1
             continue
-        session, outcome = _apply(
+        session, outcome = apply_entry(
             Session,
             existing,
             entry.columns,
@@ -358,90 +359,9 @@ def _apply_speaker_links(session, links, overwrite):
     return True
 
 
-# Audience categories ------------------------------------------------------------------------
-
-AUDIENCE_CATEGORY_FIELDS = (
-    "key",
-    "name",
-    "description",
-    "allows_in_person",
-    "allows_virtual",
-    "needs_approval",
-)
-
-
-class CategoryEntry(NamedTuple):
-    where: str
-    columns: dict[str, Any]
-
-
-def load_audience_categories(entries, context):
-    event = context.event
-    parsed = []
-    keys = set()
-    entries = array_of_tables(entries, "audience_categories", label="key")
-    for order, (where, entry) in enumerate(entries, start=1):
-        columns = model_columns(
-            AudienceCategory, entry, where, AUDIENCE_CATEGORY_FIELDS, required=("key", "name")
-        )
-        if columns["key"] in keys:
-            raise MeetingFileError(
-                f'{where}: the key "{columns["key"]}" is used twice in the file.'
-            )
-        keys.add(columns["key"])
-        # The registration form offers the categories in the file's order; organisers reorder
-        # them in admin.
-        columns.update(event_id=event.pk, order=order)
-        parsed.append(CategoryEntry(where, columns))
-
-    existing = list(event.audience_categories.all())
-    matches = _match_categories(existing, parsed)
-    # An event without any category cannot take a registration, so a meeting loaded before its
-    # file had categories gets them all; after that, a missing one was deleted by an organiser.
-    create_missing = context.overwrite or not existing
-    tally = Tally()
-    for index, entry in enumerate(parsed):
-        category = matches.get(index)
-        if category is None and not create_missing:
-            tally.not_restored += 1
-            continue
-        _category, outcome = _apply(
-            AudienceCategory, category, entry.columns, entry.where, context.overwrite
-        )
-        tally.count(outcome)
-    return tally
-
-
-def _match_categories(existing, parsed):
-    """
-    {index in `parsed`: the event's category it describes}.
-
-    A category is found by its key; one whose key an organiser changed, by its Spanish name when no
-    other category left unmatched has it, so that --overwrite never makes a second one.
-    """
-    by_key = {category.key: category for category in existing}
-    matches = {
-        index: by_key[entry.columns["key"]]
-        for index, entry in enumerate(parsed)
-        if entry.columns["key"] in by_key
-    }
-    taken = {category.pk for category in matches.values()}
-    for index, entry in enumerate(parsed):
-        if index in matches:
-            continue
-        candidates = [
-            category
-            for category in existing
-            if category.pk not in taken and category.name_es == entry.columns["name_es"]
-        ]
-        if len(candidates) == 1:
-            matches[index] = candidates[0]
-            taken.add(candidates[0].pk)
-    return matches
-
-
 # The order sections load in: each may refer to the ones before it. Another kind of content is one
-# more function taking (value, context) and one more line here.
+# more function taking (value, context) and one more line here; another app's content (the
+# audience categories people register under) is a section that app adds with `add_section`.
 
 
 class Section(NamedTuple):
@@ -455,8 +375,16 @@ SECTIONS = [
     Section("event", load_event, required=True),
     Section("speakers", load_speakers),
     Section("sessions", load_sessions),
-    Section("audience_categories", load_audience_categories),
 ]
+
+
+def add_section(section):
+    """
+    Load another app's part of the meeting file after the agenda's (called from its
+    AppConfig.ready()): `section.load(value, context)` finds the event in `context.event`.
+    """
+    if all(existing.name != section.name for existing in SECTIONS):
+        SECTIONS.append(section)
 
 
 # Writing rows -------------------------------------------------------------------------------
@@ -473,7 +401,22 @@ def _find_one(queryset, where, key):
     return found[0] if found else None
 
 
-def _apply(model, existing, columns, where, overwrite, validate=None):
+def _find_by_key(model, columns, where, **natural_key):
+    """
+    The row an entry describes: by the file's stable `key` when it has one, so a row an organiser
+    renamed in admin is still found; else (rows loaded before keys existed, or an entry without
+    one) by its natural key among the rows no key claims yet — the next save gives it the key.
+    """
+    key = columns.get("key")
+    if key:
+        found = model.objects.filter(key=key).first()
+        if found is not None:
+            return found
+    ((field, value),) = natural_key.items()
+    return _find_one(model.objects.filter(key__isnull=True, **natural_key), where, field)
+
+
+def apply_entry(model, existing, columns, where, overwrite, validate=None):
     """
     Creates the row, or updates the columns that should change (see the module's docstring).
 

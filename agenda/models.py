@@ -20,7 +20,7 @@ from django_countries.fields import CountryField
 from .timezones import validate_time_zone
 
 # Cache invalidation. Public pages and calendars are cached under a fingerprint of the events' and
-# sessions' `updated_at` (agenda/caching.py), so every change to what they show must move one of
+# sessions' `updated_at` (pagecache), so every change to what they show must move one of
 # those timestamps: a session's speakers, a speaker's or an organisation's details, a deletion. The
 # save() methods below and the few receivers at the end of this module do it, in the same
 # transaction as the change; a QuerySet.update() on these models must set `updated_at` itself.
@@ -57,6 +57,11 @@ class TracksLoadedValues(models.Model):
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     acronym = models.CharField(_("acronym"), max_length=30, blank=True)
+    # The row's key in the meeting file (agenda/loader.py): the next load finds it by this key even
+    # after an organiser renamed it in admin. Empty for rows made in admin.
+    key = models.SlugField(
+        _("key in the meeting file"), max_length=80, unique=True, null=True, blank=True
+    )
     country = CountryField(_("country"), blank=True)
     website = models.URLField(_("website"), blank=True)
 
@@ -130,26 +135,6 @@ class Event(TracksLoadedValues):
         help_text=_("Private. Meeting ID, passcode or other instructions to join."),
     )
     is_published = models.BooleanField(_("published"), default=True)
-    # Registration: the window is set by organisers; the clock is never compared with the
-    # meeting's own date, so registration follows only what admin says.
-    registration_opens_at = models.DateTimeField(
-        _("registration opens at"),
-        null=True,
-        blank=True,
-        help_text=_("Leave both dates empty to keep registration closed."),
-    )
-    registration_closes_at = models.DateTimeField(
-        _("registration closes at"), null=True, blank=True
-    )
-    in_person_capacity = models.PositiveIntegerField(
-        _("in-person places"), default=0, help_text=_("Seats in the room in Lima.")
-    )
-    virtual_capacity = models.PositiveIntegerField(
-        _("virtual places"),
-        null=True,
-        blank=True,
-        help_text=_("The virtual platform's limit. Leave empty for no limit."),
-    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -190,40 +175,6 @@ class Event(TracksLoadedValues):
         super().clean()
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": _("The end must be after the start.")})
-        opens, closes = self.registration_opens_at, self.registration_closes_at
-        if opens and closes and closes <= opens:
-            raise ValidationError(
-                {"registration_closes_at": _("Registration must close after it opens.")}
-            )
-
-    class RegistrationWindow(models.TextChoices):
-        NOT_SET = "not_set", _("Registration has not been opened yet.")
-        NOT_YET_OPEN = "not_yet_open", _("Registration has not opened yet.")
-        OPEN = "open", _("Registration is open.")
-        CLOSED = "closed", _("Registration is closed.")
-
-    def registration_window(self, now=None):
-        """Where the registration window stands at `now` (default: the current instant)."""
-        now = now or timezone.now()
-        opens, closes = self.registration_opens_at, self.registration_closes_at
-        if opens is None and closes is None:
-            return self.RegistrationWindow.NOT_SET
-        if opens and now < opens:
-            return self.RegistrationWindow.NOT_YET_OPEN
-        if closes and now >= closes:
-            return self.RegistrationWindow.CLOSED
-        return self.RegistrationWindow.OPEN
-
-    def is_registration_open(self, now=None):
-        return self.registration_window(now) == self.RegistrationWindow.OPEN
-
-    def capacity_for(self, mode):
-        """Places for an attendance mode; None means no limit."""
-        from registration.models import AttendanceMode
-
-        if mode == AttendanceMode.IN_PERSON:
-            return self.in_person_capacity
-        return self.virtual_capacity
 
     def save(self, *args, **kwargs):
         venue_changed = self.changed_fields(
@@ -244,6 +195,11 @@ class Speaker(models.Model):
         _("honorific"), max_length=60, blank=True, help_text=_("For example “Ambassador”.")
     )
     name = models.CharField(_("name"), max_length=200)
+    # The row's key in the meeting file (agenda/loader.py): the next load finds it by this key even
+    # after an organiser renamed it in admin. Empty for rows made in admin.
+    key = models.SlugField(
+        _("key in the meeting file"), max_length=80, unique=True, null=True, blank=True
+    )
     position = models.CharField(_("position"), max_length=250, blank=True)
     organisation = models.ForeignKey(
         Organisation,

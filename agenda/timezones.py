@@ -266,3 +266,22 @@ class VisitorTimeZone:
         else:
             patch_vary_headers(response, ["Cookie"])
         return response
+
+
+class TimeZoneVariant:
+    """
+    How a public page drawn in the visitor's time zone varies, for the page cache (pagecache):
+    one stored copy per zone chosen by link and per zone remembered in the cookie. A zone nobody
+    knows is drawn each time and never stored, so made-up ?tz= values cannot fill the cache.
+    """
+
+    @staticmethod
+    def key(request):
+        zone = VisitorTimeZone.of(request)
+        if zone.rejected is not None:
+            return None
+        return f"{'link' if zone.from_link else 'cookie'}:{zone.name or ''}"
+
+    @staticmethod
+    def remember(request, response):
+        return VisitorTimeZone.of(request).remember(response, secure=request.is_secure())

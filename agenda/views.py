@@ -3,7 +3,7 @@ The public pages of an event: its presentation, agenda, speakers and sessions.
 
 They are the same for every visitor except for the time zone times are read in, so they carry no
 session, no CSRF token and no messages, and are kept in the cache per language and time zone until
-the agenda changes (agenda/caching.py).
+the agenda changes (pagecache).
 """
 
 from django.db.models import Prefetch
@@ -11,9 +11,10 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.generic import DetailView, TemplateView
 
-from .caching import mark_public_page
+from pagecache import mark_public_page
+
 from .models import Event, SessionSpeaker, Speaker
-from .timezones import QUERY_PARAMETER, region_start_times
+from .timezones import QUERY_PARAMETER, TimeZoneVariant, region_start_times
 
 
 class PublicPageMixin:
@@ -23,7 +24,7 @@ class PublicPageMixin:
     """
 
     def dispatch(self, request, *args, **kwargs):
-        mark_public_page(request)
+        mark_public_page(request, variant=TimeZoneVariant)
         return super().dispatch(request, *args, **kwargs)
 
 

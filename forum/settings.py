@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "import_export",
     # The database task backend: queued e-mails wait in a table for `manage.py db_worker`.
     "django_tasks_db",
+    # Project infrastructure the apps use and that imports none of them.
+    "pagecache",
     "agenda",
     "registration",
 ]
@@ -56,7 +58,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Cached public pages are answered here, before anything reads the session, the user or CSRF.
-    "agenda.caching.PublicPageCacheMiddleware",
+    "pagecache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -111,13 +113,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 
-# How long a process serves public pages under the agenda state it last read before reading it
-# again (agenda/caching.py); the process that saved a change shows it at once.
+# How long a process serves public pages under the state it last read before reading it again
+# (pagecache); the process that saved a change shows it at once.
 PUBLIC_PAGE_FINGERPRINT_MAX_AGE = env.float("PUBLIC_PAGE_FINGERPRINT_MAX_AGE", default=1.0)
 
 # A cache shared by every process (Redis in production) keeps allauth's rate limits honest across
-# gunicorn workers; the local default is per process.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# gunicorn workers; the local default is per process. Public pages live in a cache of their own
+# (PAGE_CACHE_URL): pages may be evicted to make room, the rate-limit counters never (in production
+# a Redis database with `noeviction` for CACHE_URL, another with `allkeys-lru` for the pages).
+CACHES = {
+    "default": env.cache("CACHE_URL", default="locmemcache://"),
+    "pages": env.cache("PAGE_CACHE_URL", default="locmemcache://public-pages"),
+}
+if CACHES["pages"]["BACKEND"].endswith("LocMemCache"):
+    # What one process keeps of pages, at ~60 kB each: about 30 MB at most.
+    CACHES["pages"].setdefault("OPTIONS", {}).setdefault(
+        "MAX_ENTRIES", env.int("PAGE_CACHE_MAX_ENTRIES", default=500)
+    )
+PAGE_CACHE_ALIAS = "pages"
+# How many public addresses one process remembers as cacheable (a bound against made-up paths).
+PUBLIC_PAGE_PATHS_MAX = env.int("PUBLIC_PAGE_PATHS_MAX", default=2000)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,10 +1,11 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportActionMixin
@@ -12,11 +13,100 @@ from import_export.formats import base_formats
 from import_export.forms import ExportForm
 from modeltranslation.admin import TranslationAdmin
 
+from agenda.admin import EventAdmin
 from agenda.models import Event
 
 from . import admin_console, dashboard, documents, services
 from .exports import RegistrationResource
-from .models import AudienceCategory, Consent, Registration, RegistrationError, StatusChange
+from .models import (
+    AudienceCategory,
+    Consent,
+    Registration,
+    RegistrationError,
+    RegistrationSettings,
+    StatusChange,
+)
+
+# The event's page in admin -----------------------------------------------------------------------
+
+
+class RegistrationSettingsInline(admin.StackedInline):
+    """The registration window and the places, edited on the event's own page."""
+
+    model = RegistrationSettings
+    can_delete = False
+    min_num = max_num = 1
+    verbose_name = verbose_name_plural = _("Registration")
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [("opens_at", "closes_at"), ("in_person_places", "virtual_places")],
+                "description": _(
+                    "Registration is open only between these two instants; with neither set it "
+                    "stays closed."
+                ),
+            },
+        )
+    ]
+
+
+def agenda_change_notice_url(event):
+    """The composer of registration.messaging, ready to tell `event`'s registrants of a change."""
+    query = urlencode({"event": event.pk, "kind": "agenda_changed"})
+    return f"{reverse('admin:registration_message_add')}?{query}"
+
+
+admin.site.unregister(Event)
+
+
+@admin.register(Event)
+class EventWithRegistrationAdmin(EventAdmin):
+    """
+    The agenda's event page, with what registration adds to it: the window and places inline, and
+    telling the registrants when the agenda moves.
+    """
+
+    inlines = [RegistrationSettingsInline, *EventAdmin.inlines]
+    actions = [*EventAdmin.actions, "notify_registrants"]
+
+    def after_reschedule(self, request, event):
+        if self.has_notify_permission(request):
+            self.message_user(
+                request,
+                _("Now tell the registrants: check the notice below, preview it and send it."),
+                messages.INFO,
+            )
+            return redirect(agenda_change_notice_url(event))
+        return None
+
+    @admin.action(
+        description=_("Notify the registrants of an agenda change"), permissions=["notify"]
+    )
+    def notify_registrants(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Select one event to notify about."), messages.WARNING)
+            return None
+        return redirect(agenda_change_notice_url(queryset.get()))
+
+    def has_notify_permission(self, request):
+        return request.user.has_perm("registration.add_message")
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        settings = RegistrationSettings.objects.for_event(form.instance)
+        if settings.has_window and settings.in_person_places == 0:
+            self.message_user(
+                request,
+                _(
+                    "Registration has a window but no in-person places: every in-person "
+                    "registration will go to the waiting list. Set the number of seats in Lima."
+                ),
+                messages.WARNING,
+            )
+
+
+# Registrations -----------------------------------------------------------------------------------
 
 
 @admin.register(AudienceCategory)
@@ -50,7 +140,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 class StatusChangeInline(ReadOnlyInline):
     model = StatusChange
-    fields = ["changed_at", "from_status", "to_status", "changed_by", "note"]
+    fields = ["changed_at", "action", "from_status", "to_status", "attendance_mode", "changed_by"]
     readonly_fields = fields
 
 

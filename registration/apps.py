@@ -7,5 +7,16 @@ class RegistrationConfig(AppConfig):
     verbose_name = _("Registration")
 
     def ready(self):
+        import pagecache
+        from agenda import loader as meeting_loader
+
+        from . import loader
+        from .models import RegistrationSettings
+
+        meeting_loader.add_section(loader.SECTION)
+
+        # The event page says whether registration is open: a window opening or closing, or an
+        # organiser moving it, changes that page.
+        pagecache.register(RegistrationSettings, moments=["opens_at", "closes_at"])
         # Admin of the e-mails that never left; it sits beside the mail code, not in admin.py.
         from . import mail_admin  # noqa: F401

@@ -20,7 +20,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django_countries import countries
 
-from .models import AttendanceMode, AudienceCategory, Registration
+from .models import AttendanceMode, AudienceCategory, Registration, RegistrationSettings
 
 # Colours with at least 4.5:1 contrast against white (WCAG AA), so a bar reads without its label.
 BAR_COLOUR = "#205067"
@@ -38,14 +38,12 @@ class Places:
     confirmed: int
     capacity: int | None
     waiting: int
+    # Places still free (None: no limit), as RegistrationSettings counts them.
+    left: int | None
 
     @property
     def has_limit(self):
         return self.capacity is not None
-
-    @property
-    def left(self):
-        return None if self.capacity is None else max(self.capacity - self.confirmed, 0)
 
 
 @dataclass(frozen=True)
@@ -67,6 +65,7 @@ class Dashboard:
 def build_dashboard(event, today=None):
     """All the dashboard's figures for `event`, in six queries whatever the number of registrations."""
     registrations = Registration.objects.for_event(event)
+    registration_settings = RegistrationSettings.objects.for_event(event)
 
     by_status_and_mode = {
         (row["status"], row["attendance_mode"]): row["count"]
@@ -87,8 +86,9 @@ def build_dashboard(event, today=None):
             mode=mode,
             label=label,
             confirmed=count(Registration.Status.CONFIRMED, mode),
-            capacity=event.capacity_for(mode),
+            capacity=registration_settings.capacity_for(mode),
             waiting=count(Registration.Status.WAITING_LIST, mode),
+            left=registration_settings.left_after(mode, count(Registration.Status.CONFIRMED, mode)),
         )
         for mode, label in AttendanceMode.choices
     ]
@@ -111,7 +111,12 @@ def build_dashboard(event, today=None):
         key=lambda item: (-item[1], item[0].casefold()),
     )
 
-    per_day = _per_day(registrations, event, today or timezone.localdate(timezone=event.zone))
+    per_day = _per_day(
+        registrations,
+        event,
+        registration_settings,
+        today or timezone.localdate(timezone=event.zone),
+    )
     return Dashboard(
         event=event,
         total=sum(by_status_and_mode.values()),
@@ -124,7 +129,7 @@ def build_dashboard(event, today=None):
     )
 
 
-def _per_day(registrations, event, today):
+def _per_day(registrations, event, registration_settings, today):
     """
     Registrations per day in the event's time zone, from the day the window opened (or the first
     registration, if earlier or if no window is set) to today or the day it closed, zeros included.
@@ -138,12 +143,12 @@ def _per_day(registrations, event, today):
     if not counts:
         return []
     first = min(counts)
-    if event.registration_opens_at:
-        first = min(first, timezone.localtime(event.registration_opens_at, event.zone).date())
+    if registration_settings.opens_at:
+        first = min(first, timezone.localtime(registration_settings.opens_at, event.zone).date())
     last = today
-    if event.registration_closes_at:
+    if registration_settings.closes_at:
         # The window's end is exclusive: closing at midnight means the previous day was the last.
-        closes = timezone.localtime(event.registration_closes_at, event.zone)
+        closes = timezone.localtime(registration_settings.closes_at, event.zone)
         last = min(last, (closes - datetime.timedelta(microseconds=1)).date())
     last = max(last, max(counts), first)
     days = (last - first).days + 1

@@ -358,24 +358,3 @@ def send_delivery_after_commit(delivery):
     """Queue one recipient's copy of an organisers' message once the transaction has committed."""
     delivery_id = delivery.pk
     transaction.on_commit(lambda: send_message_delivery.enqueue(delivery_id), robust=True)
-
-
-def send_reminder_once(registration, *, now=None):
-    """
-    Claim the registration's reminder and send it after the commit; False if it was already sent.
-
-    The claim is a conditional UPDATE: of two runs at the same moment, only one changes the row,
-    so only one sends.
-    """
-    from .models import Registration
-
-    now = now or timezone.now()
-    with transaction.atomic():
-        claimed = (
-            Registration.objects.confirmed()
-            .filter(pk=registration.pk, reminder_sent_at__isnull=True)
-            .update(reminder_sent_at=now)
-        )
-        if claimed:
-            send_after_commit(registration, Kind.REMINDER)
-    return bool(claimed)

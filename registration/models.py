@@ -11,10 +11,12 @@ import datetime
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from django_tasks_db.models import DBTaskResult
@@ -152,13 +154,142 @@ class RegistrationQuerySet(models.QuerySet):
         return self.filter(event__ends_at__lt=cutoff).exclude(email="", user__isnull=True)
 
 
-def places_left(event, mode):
-    """Free places for a mode right now; None when the mode has no limit."""
-    capacity = event.capacity_for(mode)
-    if capacity is None:
-        return None
-    taken = Registration.objects.for_event(event).confirmed().in_mode(mode).count()
-    return max(capacity - taken, 0)
+class RegistrationSettingsQuerySet(models.QuerySet):
+    def for_event(self, event):
+        """
+        The event's settings; an event whose settings were never saved gets the defaults
+        (registration closed, no in-person places), unsaved, so reading never writes.
+        """
+        event_id = getattr(event, "pk", event)
+        found = self.filter(event_id=event_id).first()
+        return found or self.model(event_id=event_id)
+
+
+class RegistrationSettings(models.Model):
+    """
+    How an event takes registrations: the window organisers open, and the places per attendance
+    mode. The one object that answers "how many places are left", and the only code that counts
+    them, promotes from the waiting lists, or tells whether registration is open.
+
+    The window is compared with the clock, never with the meeting's own date: registration follows
+    only what organisers set here.
+    """
+
+    class Window(models.TextChoices):
+        NOT_SET = "not_set", _("Registration has not been opened yet.")
+        NOT_YET_OPEN = "not_yet_open", _("Registration has not opened yet.")
+        OPEN = "open", _("Registration is open.")
+        CLOSED = "closed", _("Registration is closed.")
+
+    event = models.OneToOneField(
+        Event,
+        verbose_name=_("event"),
+        related_name="registration_settings",
+        on_delete=models.CASCADE,
+    )
+    opens_at = models.DateTimeField(
+        _("registration opens at"),
+        null=True,
+        blank=True,
+        help_text=_("Leave both dates empty to keep registration closed."),
+    )
+    closes_at = models.DateTimeField(_("registration closes at"), null=True, blank=True)
+    in_person_places = models.PositiveIntegerField(
+        _("in-person places"), default=0, help_text=_("Seats in the room in Lima.")
+    )
+    virtual_places = models.PositiveIntegerField(
+        _("virtual places"),
+        null=True,
+        blank=True,
+        help_text=_("The virtual platform's limit. Leave empty for no limit."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = RegistrationSettingsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("registration settings")
+        verbose_name_plural = _("registration settings")
+
+    def __str__(self):
+        return gettext("Registration settings")
+
+    def clean(self):
+        super().clean()
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValidationError({"closes_at": _("Registration must close after it opens.")})
+
+    # The window ---------------------------------------------------------------------------------
+
+    def window(self, now=None):
+        """Where the registration window stands at `now` (default: the current instant)."""
+        now = now or timezone.now()
+        if self.opens_at is None and self.closes_at is None:
+            return self.Window.NOT_SET
+        if self.opens_at and now < self.opens_at:
+            return self.Window.NOT_YET_OPEN
+        if self.closes_at and now >= self.closes_at:
+            return self.Window.CLOSED
+        return self.Window.OPEN
+
+    @property
+    def current_window(self):
+        return self.window()
+
+    def is_open(self, now=None):
+        return self.window(now) == self.Window.OPEN
+
+    @property
+    def has_window(self):
+        return bool(self.opens_at or self.closes_at)
+
+    # Places -------------------------------------------------------------------------------------
+
+    def capacity_for(self, mode):
+        """Places for an attendance mode; None means no limit."""
+        if mode == AttendanceMode.IN_PERSON:
+            return self.in_person_places
+        return self.virtual_places
+
+    def left_after(self, mode, confirmed):
+        """Places of `mode` still free once `confirmed` people hold one; None: no limit."""
+        capacity = self.capacity_for(mode)
+        if capacity is None:
+            return None
+        return max(capacity - confirmed, 0)
+
+    def places_left(self, mode):
+        """Free places for a mode right now; None when the mode has no limit."""
+        if self.capacity_for(mode) is None:
+            return None
+        confirmed = Registration.objects.for_event(self.event_id).confirmed().in_mode(mode).count()
+        return self.left_after(mode, confirmed)
+
+    def is_full(self, mode):
+        """Whether a new registration in `mode` would wait (the mode has a limit, and it is met)."""
+        left = self.places_left(mode)
+        return left is not None and left <= 0
+
+    def promote_waiting(self, mode, *, by=None):
+        """
+        Confirm people from the mode's waiting list, first come first served, while places are
+        free; returns those promoted. Callers hold lock_event().
+        """
+        promoted = []
+        left = self.places_left(mode)
+        queue = Registration.objects.for_event(self.event_id).in_mode(mode).in_waiting_order()
+        for registration in queue.select_related("event", "category"):
+            if left is not None and left <= 0:
+                break
+            registration._set_status(
+                Registration.Status.CONFIRMED, by=by, action=StatusChange.Action.PROMOTED
+            )
+            promoted.append(registration)
+            if left is not None:
+                left -= 1
+        return promoted
+
+    promote_waiting.alters_data = True
 
 
 class Registration(models.Model):
@@ -297,6 +428,8 @@ class Registration(models.Model):
         self.personal_token = new_personal_token()
         self.save(update_fields=["personal_token", "updated_at"])
 
+    renew_personal_token.alters_data = True
+
     @property
     def is_anonymised(self):
         return not self.email and self.user_id is None
@@ -311,6 +444,7 @@ class Registration(models.Model):
         Running it again changes nothing more.
         """
         participant_id = self.user_id
+        was_anonymised = self.is_anonymised
         now = timezone.now()
         with transaction.atomic():
             Registration.objects.filter(pk=self.pk).update(
@@ -332,7 +466,11 @@ class Registration(models.Model):
                 self.status_changes.filter(changed_by_id=participant_id).update(changed_by=None)
             # A delivery's error may quote the address the server refused.
             MessageDelivery.objects.filter(registration=self).update(email="", error="")
+            if not was_anonymised:
+                self.record(StatusChange.Action.ANONYMISED)
         self.refresh_from_db()
+
+    anonymise.alters_data = True
 
     # Consents ---------------------------------------------------------------------------------
 
@@ -363,36 +501,68 @@ class Registration(models.Model):
             self.dietary_needs = self.accessibility_needs = ""
         return consent
 
+    record_consent.alters_data = True
+
     # Status changes: callers hold lock_event() -----------------------------------------------
 
-    def _set_status(self, status, *, by=None, note=""):
+    @property
+    def registration_settings(self):
+        """The event's window and places: the one object that counts what is left."""
+        if not hasattr(self, "_registration_settings"):
+            self._registration_settings = RegistrationSettings.objects.for_event(self.event_id)
+        return self._registration_settings
+
+    def record(self, action, *, by=None, previous_status=None):
+        """Append a line to the registration's history."""
+        return self.status_changes.create(
+            action=action,
+            from_status=self.status if previous_status is None else previous_status,
+            to_status=self.status,
+            attendance_mode=self.attendance_mode,
+            changed_by=by,
+        )
+
+    record.alters_data = True
+
+    def _set_status(self, status, *, by=None, action):
         previous = self.status if self.pk else ""
         self.status = status
         self.queued_at = timezone.now() if status == self.Status.WAITING_LIST else None
         self.save()
-        self.status_changes.create(from_status=previous, to_status=status, changed_by=by, note=note)
+        self.record(action, by=by, previous_status=previous)
 
-    def _place_by_capacity(self, *, by=None, note=""):
+    _set_status.alters_data = True
+
+    def _place_by_capacity(self, *, by=None, action):
         """Confirm if the mode has a free place, otherwise join the end of its waiting list."""
-        left = places_left(self.event, self.attendance_mode)
-        if left is None or left > 0:
-            self._set_status(self.Status.CONFIRMED, by=by, note=note)
+        if self.registration_settings.is_full(self.attendance_mode):
+            self._set_status(self.Status.WAITING_LIST, by=by, action=action)
         else:
-            self._set_status(self.Status.WAITING_LIST, by=by, note=note)
+            self._set_status(self.Status.CONFIRMED, by=by, action=action)
+
+    _place_by_capacity.alters_data = True
+
+    def _give_on_place(self, mode, *, by):
+        return self.registration_settings.promote_waiting(mode, by=by)
 
     def place(self, *, by=None):
         """Decide a new (or renewed) registration's status: approval first where the category asks."""
+        action = StatusChange.Action.PLACED
         if self.category.needs_approval:
-            self._set_status(self.Status.PENDING_APPROVAL, by=by)
+            self._set_status(self.Status.PENDING_APPROVAL, by=by, action=action)
         else:
-            self._place_by_capacity(by=by)
+            self._place_by_capacity(by=by, action=action)
+
+    place.alters_data = True
 
     def approve(self, *, by):
         """An organiser approves a pending registration: confirmed if there is room, else waiting."""
         if self.status != self.Status.PENDING_APPROVAL:
             raise RegistrationError(_("Only registrations pending approval can be approved."))
-        self._place_by_capacity(by=by, note="approved")
+        self._place_by_capacity(by=by, action=StatusChange.Action.APPROVED)
         return []
+
+    approve.alters_data = True
 
     def confirm(self, *, by):
         """
@@ -401,24 +571,30 @@ class Registration(models.Model):
         """
         if self.status not in (self.Status.PENDING_APPROVAL, self.Status.WAITING_LIST):
             raise RegistrationError(_("Only pending or waiting registrations can be confirmed."))
-        self._set_status(self.Status.CONFIRMED, by=by, note="confirmed by organisers")
+        self._set_status(self.Status.CONFIRMED, by=by, action=StatusChange.Action.CONFIRMED)
         return []
+
+    confirm.alters_data = True
 
     def decline(self, *, by):
         """Organisers decline; a freed place goes to the first on the waiting list."""
         if self.status in (self.Status.DECLINED, self.Status.CANCELLED):
             raise RegistrationError(_("This registration is no longer active."))
         held_place = self.is_confirmed
-        self._set_status(self.Status.DECLINED, by=by)
-        return promote_waiting(self.event, self.attendance_mode, by=by) if held_place else []
+        self._set_status(self.Status.DECLINED, by=by, action=StatusChange.Action.DECLINED)
+        return self._give_on_place(self.attendance_mode, by=by) if held_place else []
+
+    decline.alters_data = True
 
     def cancel(self, *, by):
         """The participant cancels; a freed place goes to the first on the waiting list."""
         if not self.is_active:
             raise RegistrationError(_("This registration is already cancelled."))
         held_place = self.is_confirmed
-        self._set_status(self.Status.CANCELLED, by=by)
-        return promote_waiting(self.event, self.attendance_mode, by=by) if held_place else []
+        self._set_status(self.Status.CANCELLED, by=by, action=StatusChange.Action.CANCELLED)
+        return self._give_on_place(self.attendance_mode, by=by) if held_place else []
+
+    cancel.alters_data = True
 
     def switch_mode(self, mode, *, by):
         """
@@ -433,14 +609,19 @@ class Registration(models.Model):
             raise RegistrationError(_("This registration is no longer active."))
         previous_mode, held_place = self.attendance_mode, self.is_confirmed
         self.attendance_mode = mode
+        action = StatusChange.Action.MODE_SWITCHED
         if self.status == self.Status.PENDING_APPROVAL:
             self.save()
-            self.status_changes.create(
-                from_status=self.status, to_status=self.status, changed_by=by, note=f"mode:{mode}"
-            )
+            self.record(action, by=by)
         else:
-            self._place_by_capacity(by=by, note=f"mode:{mode}")
-        return promote_waiting(self.event, previous_mode, by=by) if held_place else []
+            self._place_by_capacity(by=by, action=action)
+        return self._give_on_place(previous_mode, by=by) if held_place else []
+
+    switch_mode.alters_data = True
+
+    def would_wait_in(self, mode):
+        """Whether switching to `mode` now would put this registration on the waiting list."""
+        return self.registration_settings.is_full(mode)
 
     # Arrival at the venue ---------------------------------------------------------------------
 
@@ -484,9 +665,9 @@ class Registration(models.Model):
         self.refresh_from_db()
         if not claimed:
             raise RegistrationError(self.check_in_refusal() or _("Already marked as arrived."))
-        self.status_changes.create(
-            from_status=self.status, to_status=self.status, changed_by=by, note="checked in"
-        )
+        self.record(StatusChange.Action.CHECKED_IN, by=by)
+
+    check_in.alters_data = True
 
     def undo_check_in(self, *, by):
         """Take back an arrival recorded by mistake; the history keeps both steps."""
@@ -497,29 +678,42 @@ class Registration(models.Model):
         self.refresh_from_db()
         if not undone:
             raise RegistrationError(_("This person is not marked as arrived."))
-        self.status_changes.create(
-            from_status=self.status, to_status=self.status, changed_by=by, note="check-in undone"
-        )
+        self.record(StatusChange.Action.CHECK_IN_UNDONE, by=by)
 
-    def would_wait_in(self, mode):
-        """Whether switching to `mode` now would put this registration on the waiting list."""
-        left = places_left(self.event, mode)
-        return left is not None and left <= 0
+    undo_check_in.alters_data = True
 
+    # The personal join link -------------------------------------------------------------------
 
-def promote_waiting(event, mode, *, by=None):
-    """Confirm people from the mode's waiting list, first come first served, while places are free."""
-    promoted = []
-    left = places_left(event, mode)
-    queue = Registration.objects.for_event(event).in_mode(mode).in_waiting_order()
-    for registration in queue.select_related("event", "category"):
-        if left is not None and left <= 0:
-            break
-        registration._set_status(Registration.Status.CONFIRMED, by=by, note="promoted")
-        promoted.append(registration)
-        if left is not None:
-            left -= 1
-    return promoted
+    def join_refusal(self):
+        """
+        (status code, why) when the personal join link must not open the meeting for this
+        registration; (None, "") when it may.
+        """
+        if not self.is_active:
+            return 403, _(
+                "Your registration is no longer active, so this link does not open the meeting."
+            )
+        if self.attendance_mode != AttendanceMode.VIRTUAL:
+            return 403, _(
+                "Your registration is for attending in person in Lima. If you would rather take "
+                "part online, switch on your registration page."
+            )
+        if self.status == self.Status.WAITING_LIST:
+            return 403, _(
+                "You are on the waiting list for virtual places. This link opens the meeting as "
+                "soon as your place is confirmed; we will write to you."
+            )
+        if self.status == self.Status.PENDING_APPROVAL:
+            return 403, _(
+                "Your registration awaits the organisers' approval. This link opens the meeting "
+                "once it is confirmed."
+            )
+        if not self.event.virtual_join_url:
+            return 404, _(
+                "The organisers have not published the link to the virtual room yet. Come back "
+                "before the meeting starts: this same link will take you there."
+            )
+        return None, ""
 
 
 class RegistrationError(Exception):
@@ -527,7 +721,23 @@ class RegistrationError(Exception):
 
 
 class StatusChange(models.Model):
-    """Append-only history of a registration's status, with who changed it and when."""
+    """
+    Append-only history of a registration: what happened (the action), its status before and
+    after, the attendance mode it was in, who did it and when. An arrival changes no status, but
+    it is recorded here all the same, as its own action.
+    """
+
+    class Action(models.TextChoices):
+        PLACED = "placed", _("Registered")
+        PROMOTED = "promoted", _("Promoted from the waiting list")
+        MODE_SWITCHED = "mode_switched", _("Switched attendance mode")
+        APPROVED = "approved", _("Approved by the organisers")
+        CONFIRMED = "confirmed", _("Confirmed by the organisers")
+        DECLINED = "declined", _("Declined by the organisers")
+        CANCELLED = "cancelled", _("Cancelled")
+        CHECKED_IN = "checked_in", _("Checked in at the venue")
+        CHECK_IN_UNDONE = "check_in_undone", _("Check-in undone")
+        ANONYMISED = "anonymised", _("Personal data anonymised")
 
     registration = models.ForeignKey(
         Registration,
@@ -535,10 +745,14 @@ class StatusChange(models.Model):
         related_name="status_changes",
         on_delete=models.CASCADE,
     )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     from_status = models.CharField(
         _("from"), max_length=20, choices=Registration.Status.choices, blank=True
     )
     to_status = models.CharField(_("to"), max_length=20, choices=Registration.Status.choices)
+    attendance_mode = models.CharField(
+        _("attendance"), max_length=20, choices=AttendanceMode.choices, blank=True
+    )
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -548,7 +762,6 @@ class StatusChange(models.Model):
         null=True,
         blank=True,
     )
-    note = models.CharField(_("note"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["changed_at", "pk"]
@@ -556,7 +769,7 @@ class StatusChange(models.Model):
         verbose_name_plural = _("status changes")
 
     def __str__(self):
-        return f"{self.from_status or '—'} → {self.to_status}"
+        return f"{self.get_action_display()}: {self.from_status or '—'} → {self.to_status}"
 
 
 class Consent(models.Model):
@@ -569,6 +782,10 @@ class Consent(models.Model):
         PRIVACY_NOTICE = "privacy_notice", _("Processing of my data under the privacy notice")
         PHOTOGRAPHY = "photography", _("Photographs and recording of the meeting")
         SENSITIVE_DATA = "sensitive_data", _("Dietary and accessibility needs (sensitive data)")
+
+    # Consents a participant withdraws with one click; the privacy notice's goes with the
+    # registration itself.
+    WITHDRAWABLE = (Purpose.PHOTOGRAPHY, Purpose.SENSITIVE_DATA)
 
     registration = models.ForeignKey(
         Registration,

@@ -5,11 +5,13 @@ The site's views, the admin actions and the management commands all call these f
 registration changes the same way whoever changes it.
 """
 
+from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import emails
-from .models import Consent, Registration, RegistrationError, lock_event
+from .models import Consent, Registration, RegistrationError, RegistrationSettings, lock_event
 
 # Which e-mail a status tells the participant about.
 MAIL_FOR_STATUS = {
@@ -33,8 +35,9 @@ def register(*, event, user, details, photography_consent=False, sensitive_data_
     """
     with transaction.atomic():
         event = lock_event(event.pk)
-        if not event.is_registration_open():
-            raise RegistrationError(event.registration_window().label)
+        registration_settings = RegistrationSettings.objects.for_event(event)
+        if not registration_settings.is_open():
+            raise RegistrationError(registration_settings.window().label)
         category = details["category"]
         mode = details["attendance_mode"]
         if category.event_id != event.pk or not category.is_active:
@@ -59,6 +62,7 @@ def register(*, event, user, details, photography_consent=False, sensitive_data_
         if not sensitive_data_consent:
             registration.dietary_needs = registration.accessibility_needs = ""
         registration.event = event
+        registration._registration_settings = registration_settings
         registration.place(by=user)
 
         registration.record_consent(Consent.Purpose.PRIVACY_NOTICE, granted=True, user=user)
@@ -133,3 +137,104 @@ def delete_account(user):
                 _tell_promoted(registration.cancel(by=None))
             registration.delete()
         user.delete()
+
+
+def save_details(form, *, by, language):
+    """
+    Save a participant's edited details (an EditDetailsForm) and the consents they gave or
+    withdrew with them, as one change: a consent is never recorded for details that were not saved.
+    """
+    with transaction.atomic():
+        registration = form.save()
+        for purpose, granted in form.consent_changes().items():
+            registration.record_consent(purpose, granted=granted, user=by, language=language)
+    return registration
+
+
+def withdraw_consent(registration, purpose, *, by, language):
+    """
+    Withdraw one of the consents a participant may take back with one click. Returns False when
+    it was not given; withdrawing the sensitive-data consent erases that data.
+    """
+    if purpose not in Consent.WITHDRAWABLE:
+        raise RegistrationError(_("This consent cannot be withdrawn here."))
+    if not registration.has_consent(purpose):
+        return False
+    registration.record_consent(purpose, granted=False, user=by, language=language)
+    return True
+
+
+def send_reminder_once(registration, *, now=None):
+    """
+    Claim the registration's reminder and send it after the commit; False if it was already sent.
+
+    The claim is a conditional UPDATE: of two runs at the same moment, only one changes the row,
+    so only one sends.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        claimed = (
+            Registration.objects.confirmed()
+            .filter(pk=registration.pk, reminder_sent_at__isnull=True)
+            .update(reminder_sent_at=now)
+        )
+        if claimed:
+            emails.send_after_commit(registration, emails.Kind.REMINDER)
+    return bool(claimed)
+
+
+def personal_data(user):
+    """
+    Everything the site holds about `user`, as JSON-ready data: the right of access of Law 29733.
+    The personal token is left out: a file that travels must not be a key to their links.
+    """
+    registrations = []
+    for registration in (
+        Registration.objects.filter(user=user)
+        .select_related("event", "category")
+        .prefetch_related("status_changes", "consents")
+    ):
+        row = {
+            field.name: field.value_from_object(registration)
+            for field in Registration._meta.concrete_fields
+            # The token is a credential, not data about the person: a file that travels must not
+            # be a key to their calendar and join links.
+            if field.name not in {"personal_token", "event", "category", "user"}
+        }
+        row["country"] = str(registration.country.code)
+        row["event"] = {"slug": registration.event.slug, "title": registration.event.title}
+        row["category"] = {"key": registration.category.key, "name": registration.category.name}
+        row["status_history"] = [
+            {
+                "from": change.from_status,
+                "to": change.to_status,
+                "at": change.changed_at,
+                "by_you": change.changed_by_id == user.pk,
+                "action": change.action,
+                "attendance_mode": change.attendance_mode,
+            }
+            for change in registration.status_changes.all()
+        ]
+        row["consents"] = [
+            {
+                "purpose": consent.purpose,
+                "granted": consent.is_granted,
+                "notice_version": consent.notice_version,
+                "language": consent.language,
+                "recorded_at": consent.recorded_at,
+            }
+            for consent in registration.consents.all()
+        ]
+        registrations.append(row)
+    return {
+        "account": {
+            "email": user.email,
+            "email_addresses": [
+                {"email": address.email, "verified": address.verified, "primary": address.primary}
+                for address in EmailAddress.objects.filter(user=user)
+            ],
+            "date_joined": user.date_joined,
+            "last_login": user.last_login,
+        },
+        "registrations": registrations,
+    }

@@ -13,12 +13,10 @@ calendar applications and e-mail clients carry no session.
 import json
 
 from allauth.account.decorators import verified_email_required
-from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,11 +34,15 @@ from agenda.models import Event
 from . import ratelimits, services
 from .calendars import personal_calendar
 from .forms import DETAIL_FIELDS, DeleteAccountForm, EditDetailsForm, RegistrationForm
-from .models import AttendanceMode, Consent, Registration, RegistrationError, places_left
+from .models import (
+    AttendanceMode,
+    Consent,
+    Registration,
+    RegistrationError,
+    RegistrationSettings,
+)
 
 Status = Registration.Status
-# Consents a participant withdraws with one click; the privacy notice's goes with the registration.
-WITHDRAWABLE = (Consent.Purpose.PHOTOGRAPHY, Consent.Purpose.SENSITIVE_DATA)
 
 personal_page = method_decorator([never_cache, login_required], name="dispatch")
 
@@ -76,11 +78,11 @@ def status_message(registration):
     }
 
 
-def places_notices(event):
+def places_notices(registration_settings):
     """Honest availability per attendance mode, as the registration page states it."""
     notices = []
     for mode in AttendanceMode:
-        left = places_left(event, mode)
+        left = registration_settings.places_left(mode)
         if mode == AttendanceMode.IN_PERSON:
             if left:
                 text = ngettext(
@@ -111,6 +113,7 @@ class RegisterView(FormView):
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.event = get_object_or_404(Event.objects.published(), slug=kwargs["event_slug"])
+        self.registration_settings = RegistrationSettings.objects.for_event(self.event)
 
     def dispatch(self, request, *args, **kwargs):
         self.previous = Registration.objects.filter(event=self.event, user=request.user).first()
@@ -121,7 +124,7 @@ class RegisterView(FormView):
 
     def get(self, request, *args, **kwargs):
         declined = self.previous and self.previous.status == Status.DECLINED
-        if declined or not self.event.is_registration_open():
+        if declined or not self.registration_settings.is_open():
             # No form: the person could not send it. The page says why instead.
             return self.render_to_response(self.get_context_data(form=None, declined=declined))
         return super().get(request, *args, **kwargs)
@@ -141,8 +144,9 @@ class RegisterView(FormView):
         return super().get_context_data(
             event=self.event,
             nav_section="registration",
-            window=self.event.registration_window(),
-            places=places_notices(self.event),
+            registration_settings=self.registration_settings,
+            window=self.registration_settings.window(),
+            places=places_notices(self.registration_settings),
             **kwargs,
         )
 
@@ -217,7 +221,7 @@ class MyRegistrationView(OwnRegistrationMixin, TemplateView):
                 "label": label,
                 "record": in_force.get(purpose),
                 "is_granted": bool(in_force.get(purpose) and in_force[purpose].is_granted),
-                "may_withdraw": purpose in WITHDRAWABLE,
+                "may_withdraw": purpose in Consent.WITHDRAWABLE,
             }
             for purpose, label in Consent.Purpose.choices
         ]
@@ -241,12 +245,7 @@ class EditDetailsView(OwnRegistrationMixin, FormView):
         return {**super().get_form_kwargs(), "instance": self.get_registration()}
 
     def form_valid(self, form):
-        with transaction.atomic():
-            registration = form.save()
-            for purpose, granted in form.consent_changes().items():
-                registration.record_consent(
-                    purpose, granted=granted, user=self.request.user, language=get_language()
-                )
+        services.save_details(form, by=self.request.user, language=get_language())
         messages.success(self.request, _("Your details are saved."))
         return self.back_to_registration()
 
@@ -338,17 +337,17 @@ class WithdrawConsentView(OwnRegistrationMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        registration = self.get_registration()
         purpose = kwargs["purpose"]
-        if purpose not in WITHDRAWABLE:
-            messages.error(request, _("This consent cannot be withdrawn here."))
+        try:
+            withdrawn = services.withdraw_consent(
+                self.get_registration(), purpose, by=request.user, language=get_language()
+            )
+        except RegistrationError as error:
+            messages.error(request, str(error))
             return self.back_to_registration()
-        if not registration.has_consent(purpose):
+        if not withdrawn:
             messages.info(request, _("You had not given this consent."))
             return self.back_to_registration()
-        registration.record_consent(
-            purpose, granted=False, user=request.user, language=get_language()
-        )
         if purpose == Consent.Purpose.SENSITIVE_DATA:
             text = _(
                 "Your consent is withdrawn, and your dietary and accessibility needs are erased."
@@ -400,40 +399,6 @@ def personal_feed(request, token):
     return _calendar_response(calendar, f"{registration.event.slug}.ics", as_attachment=False)
 
 
-def _join_refusal(registration):
-    """(status code, why) when the personal join link must not open the meeting."""
-    if registration is None:
-        return 404, _(
-            "This link to join is not valid. It may have been replaced by a newer one: your "
-            "current link is on your registration page."
-        )
-    if not registration.is_active:
-        return 403, _(
-            "Your registration is no longer active, so this link does not open the meeting."
-        )
-    if registration.attendance_mode != AttendanceMode.VIRTUAL:
-        return 403, _(
-            "Your registration is for attending in person in Lima. If you would rather take part "
-            "online, switch on your registration page."
-        )
-    if registration.status == Status.WAITING_LIST:
-        return 403, _(
-            "You are on the waiting list for virtual places. This link opens the meeting as soon "
-            "as your place is confirmed; we will write to you."
-        )
-    if registration.status == Status.PENDING_APPROVAL:
-        return 403, _(
-            "Your registration awaits the organisers' approval. This link opens the meeting once "
-            "it is confirmed."
-        )
-    if not registration.event.virtual_join_url:
-        return 404, _(
-            "The organisers have not published the link to the virtual room yet. Come back before "
-            "the meeting starts: this same link will take you there."
-        )
-    return None, ""
-
-
 @never_cache
 @require_safe
 def join_online(request, token):
@@ -442,7 +407,16 @@ def join_online(request, token):
     to in person revokes it, and the organisers may change the room's address at any time.
     """
     registration = Registration.objects.select_related("event").filter(personal_token=token).first()
-    status, reason = _join_refusal(registration)
+    if registration is None:
+        status, reason = (
+            404,
+            _(
+                "This link to join is not valid. It may have been replaced by a newer one: your "
+                "current link is on your registration page."
+            ),
+        )
+    else:
+        status, reason = registration.join_refusal()
     if status is None:
         return HttpResponseRedirect(registration.event.virtual_join_url)
     context = {
@@ -452,64 +426,14 @@ def join_online(request, token):
     return render(request, "registration/join_refused.html", context, status=status)
 
 
-def _export(user):
-    registrations = []
-    for registration in (
-        Registration.objects.filter(user=user)
-        .select_related("event", "category")
-        .prefetch_related("status_changes", "consents")
-    ):
-        row = {
-            field.name: field.value_from_object(registration)
-            for field in Registration._meta.concrete_fields
-            # The token is a credential, not data about the person: a file that travels must not
-            # be a key to their calendar and join links.
-            if field.name not in {"personal_token", "event", "category", "user"}
-        }
-        row["country"] = str(registration.country.code)
-        row["event"] = {"slug": registration.event.slug, "title": registration.event.title}
-        row["category"] = {"key": registration.category.key, "name": registration.category.name}
-        row["status_history"] = [
-            {
-                "from": change.from_status,
-                "to": change.to_status,
-                "at": change.changed_at,
-                "by_you": change.changed_by_id == user.pk,
-                "note": change.note,
-            }
-            for change in registration.status_changes.all()
-        ]
-        row["consents"] = [
-            {
-                "purpose": consent.purpose,
-                "granted": consent.is_granted,
-                "notice_version": consent.notice_version,
-                "language": consent.language,
-                "recorded_at": consent.recorded_at,
-            }
-            for consent in registration.consents.all()
-        ]
-        registrations.append(row)
-    return {
-        "account": {
-            "email": user.email,
-            "email_addresses": [
-                {"email": address.email, "verified": address.verified, "primary": address.primary}
-                for address in EmailAddress.objects.filter(user=user)
-            ],
-            "date_joined": user.date_joined,
-            "last_login": user.last_login,
-        },
-        "registrations": registrations,
-    }
-
-
 @never_cache
 @login_required
 @require_safe
 def export_my_data(request):
     """Everything we hold about the signed-in person, as JSON (the right of access, Law 29733)."""
-    body = json.dumps(_export(request.user), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+    body = json.dumps(
+        services.personal_data(request.user), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2
+    )
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, "my-data.json")
     return response

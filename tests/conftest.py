@@ -1,7 +1,7 @@
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 
-from agenda.caching import forget_fingerprint
+from pagecache import forget_fingerprint
 
 
 @pytest.fixture(autouse=True)
@@ -23,8 +23,10 @@ def _agenda_state_read_at_most_once_a_minute(settings):
 def _start_with_an_empty_cache():
     # Rate-limit counts and used TOTP codes live in the cache, keyed by user id, and ids come
     # back after each test's rollback: one test's counts must not weigh on the next.
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     # The agenda's state this process read last belongs to the previous test's database.
     forget_fingerprint()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()

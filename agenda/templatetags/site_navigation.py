@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from django import template
 from django.conf import settings
 from django.urls import Resolver404, resolve, reverse, translate_url
+from django.utils.http import urlencode
 from django.utils.translation import get_language, get_language_info, override
 
 from agenda.models import Event
+from agenda.timezones import QUERY_PARAMETER
 
 register = template.Library()
 
@@ -27,7 +29,10 @@ class LanguageLink:
 
 def _same_page_in(request, language):
     path = request.path_info
-    query = request.META.get("QUERY_STRING", "")
+    # Only the parameter that changes the page travels: other parameters (utm tags, made-up ones)
+    # would otherwise be drawn into a page the cache shares with everyone.
+    zone = request.GET.get(QUERY_PARAMETER)
+    query = urlencode({QUERY_PARAMETER: zone}) if zone else ""
     try:
         resolve(path)
     except Resolver404:
@@ -39,7 +44,7 @@ def _same_page_in(request, language):
 
 @register.simple_tag(takes_context=True)
 def language_links(context):
-    """One link per language to the page being read, query string (?tz=) kept."""
+    """One link per language to the page being read, its ?tz= kept."""
     request = context.get("request")
     current = get_language()
     links = []

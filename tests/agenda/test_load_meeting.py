@@ -10,7 +10,7 @@ from django.utils import translation
 
 from agenda.loader import DEFAULT_MEETING_FILE
 from agenda.models import Event, Organisation, Session, SessionSpeaker, Speaker
-from registration.models import AttendanceMode, AudienceCategory
+from registration.models import AttendanceMode, AudienceCategory, RegistrationSettings
 
 pytestmark = pytest.mark.django_db
 
@@ -485,25 +485,29 @@ def test_loading_leaves_registration_closed_and_the_places_for_organisers_to_set
     load()
     event = Event.objects.get(slug=SLUG)
 
-    assert (event.registration_opens_at, event.registration_closes_at) == (None, None)
-    assert event.registration_window() == Event.RegistrationWindow.NOT_SET
-    assert (event.in_person_capacity, event.virtual_capacity) == (0, None)
+    settings = RegistrationSettings.objects.for_event(event)
+    assert (settings.opens_at, settings.closes_at) == (None, None)
+    assert settings.window() == RegistrationSettings.Window.NOT_SET
+    assert (settings.in_person_places, settings.virtual_places) == (0, None)
 
 
 def test_overwrite_keeps_the_registration_window_and_places_organisers_set_in_admin():
     load()
     event = Event.objects.get(slug=SLUG)
-    event.registration_opens_at = datetime.datetime(2024, 7, 1, tzinfo=UTC)
-    event.registration_closes_at = datetime.datetime(2024, 8, 14, tzinfo=UTC)
-    event.in_person_capacity, event.virtual_capacity = 40, 300
-    event.save()
+    RegistrationSettings.objects.create(
+        event=event,
+        opens_at=datetime.datetime(2024, 7, 1, tzinfo=UTC),
+        closes_at=datetime.datetime(2024, 8, 14, tzinfo=UTC),
+        in_person_places=40,
+        virtual_places=300,
+    )
 
     load("--overwrite")
 
-    event.refresh_from_db()
-    assert event.registration_opens_at == datetime.datetime(2024, 7, 1, tzinfo=UTC)
-    assert event.registration_closes_at == datetime.datetime(2024, 8, 14, tzinfo=UTC)
-    assert (event.in_person_capacity, event.virtual_capacity) == (40, 300)
+    settings = RegistrationSettings.objects.get(event=event)
+    assert settings.opens_at == datetime.datetime(2024, 7, 1, tzinfo=UTC)
+    assert settings.closes_at == datetime.datetime(2024, 8, 14, tzinfo=UTC)
+    assert (settings.in_person_places, settings.virtual_places) == (40, 300)
 
 
 def edit_categories_in_admin():

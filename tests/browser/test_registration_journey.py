@@ -20,6 +20,7 @@ from playwright.sync_api import expect
 from agenda.models import Event
 from registration.models import AttendanceMode, Registration
 from tests.languages import LANGUAGES, translated, url
+from tests.registration.factories import RegistrationSettingsFactory
 
 from .helpers import (
     PASSWORD,
@@ -43,13 +44,8 @@ Status = Registration.Status
 @pytest.fixture
 def open_event(meeting):
     """The meeting with registration open, one seat in Lima and a virtual room."""
-    Event.objects.filter(pk=meeting.pk).update(
-        registration_opens_at=datetime.datetime(2024, 7, 1, tzinfo=datetime.UTC),
-        registration_closes_at=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC),
-        in_person_capacity=1,
-        virtual_capacity=None,
-        virtual_join_url=JOIN_URL,
-    )
+    Event.objects.filter(pk=meeting.pk).update(virtual_join_url=JOIN_URL)
+    RegistrationSettingsFactory(event=meeting, in_person_places=1, virtual_places=None)
     meeting.refresh_from_db()
     return meeting
 

@@ -2,21 +2,51 @@ import datetime
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from registration.models import AttendanceMode, AudienceCategory, Registration
+from registration.models import (
+    AttendanceMode,
+    AudienceCategory,
+    Registration,
+    RegistrationSettings,
+)
 from tests.agenda.factories import EventFactory
+
+# An open window reaches this far either side of the clock: wide enough for the tests that travel
+# to the weeks around the meeting (August 2024), and never closed by the passing years.
+OPEN_WINDOW_MARGIN = datetime.timedelta(days=5 * 365)
+SETTINGS_FIELDS = ("opens_at", "closes_at", "in_person_places", "virtual_places")
+
+
+class RegistrationSettingsFactory(factory.django.DjangoModelFactory):
+    """An event's registration settings with the window open around now and two seats in Lima."""
+
+    class Meta:
+        model = RegistrationSettings
+        django_get_or_create = ("event",)
+
+    event = factory.SubFactory(EventFactory)
+    opens_at = factory.LazyFunction(lambda: timezone.now() - OPEN_WINDOW_MARGIN)
+    closes_at = factory.LazyFunction(lambda: timezone.now() + OPEN_WINDOW_MARGIN)
+    in_person_places = 2
+    virtual_places = None
 
 
 def open_event(**kwargs):
-    """An event whose registration window is open for the whole of 2024–2030."""
-    defaults = {
-        "registration_opens_at": datetime.datetime(2024, 7, 1, tzinfo=datetime.UTC),
-        "registration_closes_at": datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC),
-        "in_person_capacity": 2,
-        "virtual_capacity": None,
-    }
-    defaults.update(kwargs)
-    return EventFactory(**defaults)
+    """An event whose registration window is open (see RegistrationSettingsFactory)."""
+    settings = {name: kwargs.pop(name) for name in SETTINGS_FIELDS if name in kwargs}
+    event = EventFactory(**kwargs)
+    RegistrationSettingsFactory(event=event, **settings)
+    return event
+
+
+def set_registration(event, **changes):
+    """Change `event`'s registration settings as an organiser would in admin; returns them."""
+    settings = RegistrationSettings.objects.for_event(event)
+    for name, value in changes.items():
+        setattr(settings, name, value)
+    settings.save()
+    return settings
 
 
 class UserFactory(factory.django.DjangoModelFactory):

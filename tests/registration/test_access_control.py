@@ -46,7 +46,7 @@ def verified_user(email=None):
 
 @pytest.fixture
 def event():
-    return open_event(in_person_capacity=5, virtual_capacity=None)
+    return open_event(in_person_places=5, virtual_places=None)
 
 
 @pytest.fixture

@@ -10,13 +10,23 @@ from registration.models import (
     Consent,
     Registration,
     RegistrationError,
+    RegistrationSettings,
     StatusChange,
-    places_left,
 )
 
-from .factories import AudienceCategoryFactory, UserFactory, details, open_event
+from .factories import (
+    AudienceCategoryFactory,
+    UserFactory,
+    details,
+    open_event,
+    set_registration,
+)
 
 pytestmark = pytest.mark.django_db
+
+
+def places_left(event, mode):
+    return RegistrationSettings.objects.for_event(event).places_left(mode)
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +42,7 @@ Status = Registration.Status
 
 @pytest.fixture
 def event():
-    return open_event(in_person_capacity=2, virtual_capacity=None)
+    return open_event(in_person_places=2, virtual_places=None)
 
 
 @pytest.fixture
@@ -72,8 +82,7 @@ def test_virtual_mode_without_a_limit_always_confirms(event, category):
 
 
 def test_virtual_capacity_is_counted_apart_from_the_room(category, event):
-    event.virtual_capacity = 1
-    event.save()
+    set_registration(event, virtual_places=1)
     assert register(event, category, VIRTUAL).status == Status.CONFIRMED
     assert register(event, category, VIRTUAL).status == Status.WAITING_LIST
     assert register(event, category, IN_PERSON).status == Status.CONFIRMED
@@ -111,8 +120,7 @@ def test_declining_a_confirmed_registration_promotes_the_waiting_list(event, cat
 
 
 def test_switching_to_a_full_mode_waits_and_gives_the_old_place_on(event, category):
-    event.virtual_capacity = 1
-    event.save()
+    set_registration(event, virtual_places=1)
     virtual = register(event, category, VIRTUAL)
     in_person = register(event, category, IN_PERSON)
     waiting_virtual = register(event, category, VIRTUAL)
@@ -163,13 +171,13 @@ def test_approval_when_the_room_is_full_joins_the_waiting_list(event, category):
 
 
 def test_registration_outside_the_window_is_refused(category, event):
+    set_registration(event, opens_at=datetime.datetime(2024, 7, 1, tzinfo=datetime.UTC))
     with (
         time_machine.travel(datetime.datetime(2024, 6, 1, tzinfo=datetime.UTC)),
         pytest.raises(RegistrationError, match="not opened yet"),
     ):
         register(event, category)
-    event.registration_closes_at = datetime.datetime(2024, 8, 10, tzinfo=datetime.UTC)
-    event.save()
+    set_registration(event, closes_at=datetime.datetime(2024, 8, 10, tzinfo=datetime.UTC))
     with (
         time_machine.travel(datetime.datetime(2024, 8, 12, tzinfo=datetime.UTC)),
         pytest.raises(RegistrationError, match="closed"),
@@ -179,8 +187,7 @@ def test_registration_outside_the_window_is_refused(category, event):
 
 
 def test_an_event_without_a_window_is_not_open(category, event):
-    event.registration_opens_at = event.registration_closes_at = None
-    event.save()
+    set_registration(event, opens_at=None, closes_at=None)
     with pytest.raises(RegistrationError):
         register(event, category)
 

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from registration.models import AttendanceMode, Registration
+from registration.models import AttendanceMode, Registration, StatusChange
 from tests.agenda.factories import lima
 
 from .factories import RegistrationFactory, UserFactory, open_event
@@ -35,7 +35,7 @@ def messages_of(response):
 
 @pytest.fixture
 def event():
-    return open_event(in_person_capacity=50)
+    return open_event(in_person_places=50)
 
 
 @pytest.fixture
@@ -178,7 +178,7 @@ def test_marking_arrived_records_the_time_and_who_and_the_history(client, desk, 
     assert maria.checked_in_at == ARRIVAL
     assert maria.checked_in_by == desk
     assert messages_of(response) == ["María José Pérez Ñáñez is marked as arrived at 08:42."]
-    change = maria.status_changes.get(note="checked in")
+    change = maria.status_changes.get(action=StatusChange.Action.CHECKED_IN)
     assert change.changed_by == desk and change.to_status == Status.CONFIRMED
 
     page = client.get(response["Location"])
@@ -215,7 +215,7 @@ def test_marking_twice_keeps_the_first_arrival(client, desk, event, maria):
     assert messages_of(response)[-1] == (
         "María José Pérez Ñáñez was already marked as arrived at 08:42."
     )
-    assert maria.status_changes.filter(note="checked in").count() == 1
+    assert maria.status_changes.filter(action=StatusChange.Action.CHECKED_IN).count() == 1
 
 
 def test_undo_takes_back_a_mistaken_arrival(client, desk, event, maria):
@@ -224,9 +224,9 @@ def test_undo_takes_back_a_mistaken_arrival(client, desk, event, maria):
     maria.refresh_from_db()
     assert maria.checked_in_at is None and maria.checked_in_by is None
     assert messages_of(response)[-1] == "The arrival of María José Pérez Ñáñez was undone."
-    assert list(maria.status_changes.values_list("note", flat=True)) == [
-        "checked in",
-        "check-in undone",
+    assert list(maria.status_changes.values_list("action", flat=True)) == [
+        StatusChange.Action.CHECKED_IN,
+        StatusChange.Action.CHECK_IN_UNDONE,
     ]
     assert "Mark arrived" in client.get(response["Location"]).text
 

@@ -14,7 +14,7 @@ import pytest
 from django.db import connection, connections
 
 from registration import services
-from registration.models import AttendanceMode, Registration
+from registration.models import AttendanceMode, Registration, StatusChange
 
 from .factories import AudienceCategoryFactory, UserFactory, details, open_event
 
@@ -31,7 +31,7 @@ pytestmark = [
 
 
 def test_simultaneous_registrations_never_oversell_the_room():
-    event = open_event(in_person_capacity=CAPACITY)
+    event = open_event(in_person_places=CAPACITY)
     category = AudienceCategoryFactory(event=event)
     users = [UserFactory() for _ in range(PARTICIPANTS)]
     start = threading.Barrier(PARTICIPANTS)
@@ -59,7 +59,7 @@ def test_simultaneous_registrations_never_oversell_the_room():
 
 
 def test_simultaneous_cancellations_promote_each_waiting_person_once():
-    event = open_event(in_person_capacity=CAPACITY)
+    event = open_event(in_person_places=CAPACITY)
     category = AudienceCategoryFactory(event=event)
     confirmed = [
         services.register(event=event, user=UserFactory(), details=details(category))
@@ -83,6 +83,7 @@ def test_simultaneous_cancellations_promote_each_waiting_person_once():
     assert registrations.confirmed().count() == CAPACITY
     assert registrations.waiting().count() == 0
     promotions = sum(
-        r.status_changes.filter(note="promoted").count() for r in registrations.confirmed()
+        r.status_changes.filter(action=StatusChange.Action.PROMOTED).count()
+        for r in registrations.confirmed()
     )
     assert promotions == CAPACITY

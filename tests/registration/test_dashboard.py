@@ -7,12 +7,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from agenda.models import Event
 from forum.groups import ORGANISERS
 from registration.models import AttendanceMode, Registration
 from tests.agenda.factories import lima
 
-from .factories import AudienceCategoryFactory, RegistrationFactory, UserFactory, open_event
+from .factories import (
+    AudienceCategoryFactory,
+    RegistrationFactory,
+    UserFactory,
+    open_event,
+    set_registration,
+)
 from .page_reading import read
 from .staff import sign_in, staff_member
 
@@ -99,7 +104,7 @@ def organiser(client):
 
 @pytest.fixture
 def event():
-    return open_event(title_en="Cross-border meeting", in_person_capacity=3, virtual_capacity=None)
+    return open_event(title_en="Cross-border meeting", in_person_places=3, virtual_places=None)
 
 
 @pytest.fixture
@@ -207,9 +212,10 @@ def test_registrations_per_day_are_counted_in_lima_from_the_day_the_window_opene
     client, organiser, government
 ):
     event = government.event
-    Event.objects.filter(pk=event.pk).update(
-        registration_opens_at=lima(9, day=datetime.date(2024, 7, 1)),
-        registration_closes_at=lima(0, day=datetime.date(2024, 7, 10)),
+    set_registration(
+        event,
+        opens_at=lima(9, day=datetime.date(2024, 7, 1)),
+        closes_at=lima(0, day=datetime.date(2024, 7, 10)),
     )
     for instant in [
         datetime.datetime(2024, 7, 3, 14, tzinfo=datetime.UTC),

@@ -38,7 +38,7 @@ def organiser(client):
 
 @pytest.fixture
 def event():
-    return open_event(title_en="Cross-border cooperation meeting", in_person_capacity=100)
+    return open_event(title_en="Cross-border cooperation meeting", in_person_places=100)
 
 
 @pytest.fixture

@@ -54,7 +54,7 @@ STATUS_FOR_KIND = {
 
 @pytest.fixture
 def event():
-    event = open_event(title_es=TITLES["es"], title_en=TITLES["en"], in_person_capacity=1)
+    event = open_event(title_es=TITLES["es"], title_en=TITLES["en"], in_person_places=1)
     for (name_es, name_en), acronym in zip(
         zip(ORGANISERS["es"], ORGANISERS["en"], strict=True), ("SGCAN", "SELA"), strict=True
     ):

@@ -46,7 +46,7 @@ HREF = re.compile(r"""(?:href|src|action)=["']([^"']+)["']""")
 
 @pytest.fixture
 def event():
-    event = open_event(in_person_capacity=5)
+    event = open_event(in_person_places=5)
     event.virtual_access_details = "Meeting ID 812 3456 7890 · Passcode: 987654"
     event.save()
     event.organisers.add(OrganisationFactory(acronym="SGCAN"), OrganisationFactory(acronym="SELA"))

@@ -88,7 +88,7 @@ def descriptions(calendar):
 def test_two_participants_register_switch_cancel_export_and_leave(
     client, django_capture_on_commit_callbacks
 ):
-    event = open_event(in_person_capacity=1, virtual_capacity=1)
+    event = open_event(in_person_places=1, virtual_places=1)
     SessionFactory(event=event, title_en="Opening", starts_at=lima(9), ends_at=lima(9, 30))
     category = AudienceCategoryFactory(event=event, name_en="Public sector")
     register_path = url("registration:register", event_slug=event.slug)

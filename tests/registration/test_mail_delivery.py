@@ -173,7 +173,7 @@ def register_through_the_site(client, event, category, user):
 
 @pytest.fixture
 def event():
-    event = open_event(in_person_capacity=10)
+    event = open_event(in_person_places=10)
     SessionFactory(event=event, starts_at=lima(9), ends_at=lima(10))
     return event
 

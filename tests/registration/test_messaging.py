@@ -28,7 +28,7 @@ def organiser(client):
 
 @pytest.fixture
 def event():
-    return open_event(title_es="Reunión de trabajo", title_en="Working meeting", virtual_capacity=2)
+    return open_event(title_es="Reunión de trabajo", title_en="Working meeting", virtual_places=2)
 
 
 @pytest.fixture

@@ -49,7 +49,7 @@ def participant(email):
 
 @pytest.fixture
 def event():
-    return open_event(in_person_capacity=1, virtual_capacity=None, slug="lima-2024")
+    return open_event(in_person_places=1, virtual_places=None, slug="lima-2024")
 
 
 @pytest.fixture

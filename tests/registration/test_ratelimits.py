@@ -55,7 +55,7 @@ def verified_user():
 
 @pytest.fixture
 def event():
-    return open_event(in_person_capacity=1, virtual_capacity=None)
+    return open_event(in_person_places=1, virtual_places=None)
 
 
 @pytest.fixture

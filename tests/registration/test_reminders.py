@@ -18,8 +18,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from icalendar import Calendar
 
-from registration.emails import Kind, send_reminder_once
+from registration.emails import Kind
 from registration.models import AttendanceMode, Registration
+from registration.services import send_reminder_once
 
 from .backends import FAILING_MAILER
 from .factories import RegistrationFactory, open_event
@@ -42,7 +43,7 @@ THE_DAY_BEFORE = lima_time(14, 10)
 
 @pytest.fixture
 def event():
-    return open_event(in_person_capacity=10)
+    return open_event(in_person_places=10)
 
 
 @pytest.fixture

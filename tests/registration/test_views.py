@@ -18,7 +18,13 @@ from registration import services
 from registration.models import AttendanceMode, Consent, Registration
 from tests.agenda.factories import SessionFactory, lima
 
-from .factories import AudienceCategoryFactory, UserFactory, details, open_event
+from .factories import (
+    AudienceCategoryFactory,
+    UserFactory,
+    details,
+    open_event,
+    set_registration,
+)
 from .page_reading import read
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +77,7 @@ def messages_of(response):
 
 @pytest.fixture
 def event():
-    event = open_event(in_person_capacity=2, virtual_capacity=None)
+    event = open_event(in_person_places=2, virtual_places=None)
     SessionFactory(event=event, starts_at=lima(9), ends_at=lima(10))
     return event
 
@@ -169,8 +175,7 @@ def test_closed_registration_says_why_and_shows_no_form(
     client, participant, category, opens, closes, label
 ):
     event = category.event
-    event.registration_opens_at, event.registration_closes_at = opens, closes
-    event.save()
+    set_registration(event, opens_at=opens, closes_at=closes)
     with time_machine.travel(datetime.datetime(2024, 8, 12, 12, tzinfo=datetime.UTC)):
         response = client.get(url("register", event_slug=event.slug))
         page = response.content.decode()
@@ -185,8 +190,7 @@ def test_registration_that_arrives_after_closing_keeps_what_was_typed(
     client, participant, event, category
 ):
     client.get(url("register", event_slug=event.slug))
-    event.registration_closes_at = datetime.datetime(2024, 8, 1, tzinfo=datetime.UTC)
-    event.save()
+    set_registration(event, closes_at=datetime.datetime(2024, 8, 1, tzinfo=datetime.UTC))
     response = client.post(
         url("register", event_slug=event.slug), form_data(category, full_name="Ana Quispe")
     )
@@ -352,8 +356,7 @@ def test_only_confirmed_virtual_participants_see_join_details(
     if situation == "in_person":
         register(event, AudienceCategoryFactory(event=event), IN_PERSON, user=participant)
     elif situation == "waiting_virtual":
-        event.virtual_capacity = 0
-        event.save()
+        set_registration(event, virtual_places=0)
         register(event, AudienceCategoryFactory(event=event), VIRTUAL, user=participant)
     else:
         approval = AudienceCategoryFactory(event=event, needs_approval=True)
@@ -589,7 +592,7 @@ def test_switching_to_a_full_room_warns_of_the_waiting_list_before_confirming(
 def test_switching_to_a_full_room_puts_on_the_waiting_list_and_frees_the_place(
     client, participant, django_capture_on_commit_callbacks
 ):
-    event = open_event(in_person_capacity=1, virtual_capacity=1)
+    event = open_event(in_person_places=1, virtual_places=1)
     category = AudienceCategoryFactory(event=event)
     register(event, category)
     registration = register(event, category, VIRTUAL, user=participant)
@@ -775,8 +778,7 @@ def test_join_link_is_refused_with_a_reason_unless_confirmed_virtual(
 ):
     category = AudienceCategoryFactory(event=event, needs_approval=situation == "pending")
     if situation == "waiting":
-        event.virtual_capacity = 0
-        event.save()
+        set_registration(event, virtual_places=0)
     mode = IN_PERSON if situation == "in_person" else VIRTUAL
     registration = register(event, category, mode)
     if situation == "cancelled":

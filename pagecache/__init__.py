@@ -1,29 +1,33 @@
 """
-Public pages and calendars kept in Django's cache (settings.CACHES: per process locally, Redis in
-production), answered by PublicPageCacheMiddleware before the session, the user, CSRF or the URL
-resolver are looked at, and answered with 304 Not Modified to calendar clients that already have
-them.
+The public-page cache: project infrastructure every app uses, and which imports none of them.
 
-What a public page shows depends on the agenda in the database, the language, the visitor's time
-zone (from ?tz= or the cookie; an unknown ?tz= shows a warning, so it is its own page; calendars do
-not depend on it), the address it was asked at (calendar links are absolute, the language links
-keep the query string), and the clock, but only where a registration window opens or closes. The
-cache key is made of all of these.
+Public pages and calendars are kept in their own cache (settings.PAGE_CACHE_ALIAS: per process
+locally, Redis in production, never the store of the rate limits), answered by
+PublicPageCacheMiddleware before the session, the user, CSRF or the URL resolver are looked at,
+and answered with 304 Not Modified to calendar clients that already have them.
 
-The agenda's part of the key is a fingerprint read from the database in one query: how many events
-and sessions there are, their latest `updated_at`, and how many registration windows have opened
-and closed by now. A change committed by any process moves it, in the same transaction as the
-change. Each process reads it at most every PUBLIC_PAGE_FINGERPRINT_MAX_AGE seconds (one by
-default), so a cached page costs no query at all, and again at once after a change it saved itself
-(the signals below): the process that saved shows the change on its next request, every other
-gunicorn worker and host within that second, whether they share Redis or each keep a local-memory
-cache. An organiser cannot tell the second from "at once"; the page costs nothing to serve. A
-generation counter kept in the cache (cache.incr) would need no database, but with per-process
-caches the other workers would never hear of the change, the counter could be evicted and start
-again at a number whose pages are still stored, and an edit made without calling the code that
-bumps it would never show. agenda/models.py keeps the fingerprint honest: whatever changes what an
-event or a session shows (its speakers, their organisations, a deletion) moves that event's or
-session's `updated_at`.
+What a public page shows depends on the state of the database, the language, the address it was
+asked at (calendar links are absolute), what the page's variant reads of the request (the agenda's
+pages: the visitor's time zone, from ?tz= or the cookie) and the clock, but only where a
+registration window opens or closes. The cache key is made of these and nothing else: other query
+parameters (utm tags, made-up ones) find the same stored page, and pages link back only with the
+parameters that count.
+
+The database's part of the key is a fingerprint read in one query from what the apps registered
+(`register`, called from each app's AppConfig.ready()): for each model, how many rows there are
+and their latest `updated_at`, and for each of its "moments" (a registration window's opening and
+closing) how many have passed by now. A change committed by any process moves it, in the same
+transaction as the change. Each process reads it at most every PUBLIC_PAGE_FINGERPRINT_MAX_AGE
+seconds (one by default), so a cached page costs no query at all, and again at once after a
+change it saved itself (signals connected by `register`, for the registered models only): the
+process that saved shows the change on its next request, every other gunicorn worker and host
+within that second, whether they share Redis or each keep a local-memory cache. A generation
+counter kept in the cache (cache.incr) would need no database, but with per-process caches the
+other workers would never hear of the change, the counter could be evicted and start again at a
+number whose pages are still stored, and an edit made without calling the code that bumps it would
+never show. Each app keeps the fingerprint honest for its own models: agenda/models.py makes
+whatever changes what an event or a session shows (its speakers, their organisations, a deletion)
+move that event's or session's `updated_at`.
 
 While the database cannot be reached, the fingerprint last read stands in: nothing can change the
 agenda meanwhile, so pages already drawn are served and only the others get the 503 "try again".
@@ -48,10 +52,9 @@ from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import DatabaseError, connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.dispatch import receiver
 from django.http import Http404, HttpResponse
 from django.middleware.csp import get_nonce
 from django.utils import timezone
@@ -60,53 +63,79 @@ from django.utils.http import parse_http_date_safe
 from django.utils.translation import get_language_from_path
 from django.views.decorators.http import condition
 
-from .models import Event, Session
-from .timezones import VisitorTimeZone
-
 logger = logging.getLogger(__name__)
 
-KEY_PREFIX = "agenda.public"
+KEY_PREFIX = "pagecache"
 # Long enough for anything not in the fingerprint to catch up; entries of an old fingerprint
 # mostly just wait here to expire.
 CACHE_TIMEOUT = 10 * 60
-# A longer query string is no link people share: such a page is drawn every time rather than
-# filling the cache with one entry per made-up address.
-MAX_CACHED_QUERY_LENGTH = 200
 
 
 def _digest(*parts):
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
+# The registry ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _PublicState:
+    model: type
+    moments: tuple = ()
+
+
+# What public pages show, as the apps registered it: [(model, moments)], in registration order.
+_public_state = []
+
+
+def register(model, *, moments=(), watch=()):
+    """
+    Tell the cache that public pages show `model`'s rows: how many there are and their latest
+    `updated_at` enter the fingerprint, and so does how many of each `moments` field (a datetime:
+    a registration window's opening, say) have passed. `watch` names models whose changes move
+    `model`'s `updated_at` (a session's speakers): the process that saves one reads the state again
+    at once, as it does for `model` itself. Called from each app's AppConfig.ready().
+    """
+    if any(state.model is model for state in _public_state):
+        return
+    _public_state.append(_PublicState(model, tuple(moments)))
+    _fingerprint_query.cache_clear()
+    for watched in (model, *watch):
+        uid = f"pagecache.{watched._meta.label_lower}"
+        post_save.connect(_forget_after_change, sender=watched, dispatch_uid=f"{uid}.saved")
+        post_delete.connect(_forget_after_change, sender=watched, dispatch_uid=f"{uid}.deleted")
+        m2m_changed.connect(_forget_after_change, sender=watched, dispatch_uid=f"{uid}.m2m")
+
+
 @functools.cache
 def _fingerprint_query():
     # Plain SQL: building this aggregate through the ORM cost several times what running it does,
     # on every request. Table and column names still come from the models.
-    event, session = Event._meta, Session._meta
-
-    def column(meta, name):
-        return connection.ops.quote_name(meta.get_field(name).column)
-
-    events, sessions = (connection.ops.quote_name(meta.db_table) for meta in (event, session))
-    return (
-        f"SELECT (SELECT COUNT(*) FROM {events}),"
-        f" (SELECT MAX({column(event, 'updated_at')}) FROM {events}),"
-        f" (SELECT COUNT(*) FROM {sessions}),"
-        f" (SELECT MAX({column(session, 'updated_at')}) FROM {sessions}),"
-        f" (SELECT COUNT(*) FROM {events} WHERE {column(event, 'registration_opens_at')} <= %s),"
-        f" (SELECT COUNT(*) FROM {events} WHERE {column(event, 'registration_closes_at')} <= %s)"
-    )
+    quote = connection.ops.quote_name
+    parts, moment_count = [], 0
+    for state in _public_state:
+        meta = state.model._meta
+        table = quote(meta.db_table)
+        updated_at = quote(meta.get_field("updated_at").column)
+        parts += [f"(SELECT COUNT(*) FROM {table})", f"(SELECT MAX({updated_at}) FROM {table})"]
+        for moment in state.moments:
+            column = quote(meta.get_field(moment).column)
+            parts.append(f"(SELECT COUNT(*) FROM {table} WHERE {column} <= %s)")
+            moment_count += 1
+    return f"SELECT {', '.join(parts) or '0'}", moment_count
 
 
-def agenda_fingerprint(now=None):
+def public_state_fingerprint(now=None):
     """
-    A digest of the state of every public page, in one query: it changes whenever an organiser
-    changes the agenda (see agenda/models.py) and whenever a registration window opens or closes.
+    A digest of the state of every public page, in one query: it changes whenever a registered
+    model's rows change (an organiser edits the agenda) and whenever a registered moment passes (a
+    registration window opens or closes).
     """
-    # The registration window is compared with the clock, never the meeting's own date.
+    # Moments are compared with the clock, never with the meeting's own date.
     now = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    query, moment_count = _fingerprint_query()
     with connection.cursor() as cursor:
-        cursor.execute(_fingerprint_query(), [now, now])
+        cursor.execute(query, [now] * moment_count)
         summary = cursor.fetchone()
     return _digest(*summary)
 
@@ -123,7 +152,7 @@ _latest = _Reading()
 
 def current_fingerprint():
     """
-    The agenda's fingerprint, read from the database at most every
+    The public state's fingerprint, read from the database at most every
     settings.PUBLIC_PAGE_FINGERPRINT_MAX_AGE seconds in this process, and at once after a change
     this process committed. While the database cannot be reached the agenda cannot change either:
     the last reading stands in, so pages drawn under it are still served rather than a 503.
@@ -133,7 +162,7 @@ def current_fingerprint():
     age = time.time() - _latest.read_at
     if _latest.fingerprint is None or not 0 <= age < settings.PUBLIC_PAGE_FINGERPRINT_MAX_AGE:
         try:
-            fingerprint = agenda_fingerprint()
+            fingerprint = public_state_fingerprint()
         except DatabaseError:
             if _latest.fingerprint is None:
                 raise
@@ -148,25 +177,20 @@ def forget_fingerprint():
     _latest.read_at = -math.inf
 
 
-@receiver(post_save, dispatch_uid="agenda.caching.saved")
-@receiver(post_delete, dispatch_uid="agenda.caching.deleted")
-@receiver(m2m_changed, dispatch_uid="agenda.caching.m2m_changed")
-def _forget_after_agenda_change(sender, **kwargs):
-    # Whatever an organiser changes in the agenda app is saved through a model: the process that
+def _forget_after_change(sender, **kwargs):
+    # Whatever changes what public pages show is saved through a registered model: the process that
     # saved it shows the change on its next request, the others within
-    # PUBLIC_PAGE_FINGERPRINT_MAX_AGE.
-    if sender._meta.app_label == Event._meta.app_label:
-        # Now for this process's next request, and again once committed, in case another thread
-        # of this process read the fingerprint in between.
-        forget_fingerprint()
-        transaction.on_commit(forget_fingerprint)
+    # PUBLIC_PAGE_FINGERPRINT_MAX_AGE. Now for this process's next request, and again once
+    # committed, in case another thread of this process read the fingerprint in between.
+    forget_fingerprint()
+    transaction.on_commit(forget_fingerprint)
 
 
 def _request_fingerprint(request):
     # One reading per request, however many times it is asked for.
-    if not hasattr(request, "_agenda_fingerprint"):
-        request._agenda_fingerprint = current_fingerprint()
-    return request._agenda_fingerprint
+    if not hasattr(request, "_public_state_fingerprint"):
+        request._public_state_fingerprint = current_fingerprint()
+    return request._public_state_fingerprint
 
 
 def _address(request):
@@ -179,15 +203,32 @@ def _address(request):
     )
 
 
-def page_key(request, *, by_time_zone=True):
-    """The cache key of a public page for this request, or None when it should not be stored."""
-    query = request.META.get("QUERY_STRING", "")
-    if request.method not in ("GET", "HEAD") or len(query) > MAX_CACHED_QUERY_LENGTH:
+class NoVariant:
+    """A public response that is the same for every visitor (a calendar)."""
+
+    @staticmethod
+    def key(request):
+        return ""
+
+    @staticmethod
+    def remember(request, response):
+        return response
+
+
+def page_key(request, variant):
+    """
+    The cache key of a public page for this request, or None when it should not be stored.
+
+    Only what changes the page enters it: the state of the database, the address without its query
+    string, and what `variant` reads of the request (the visitor's time zone). Any other query
+    parameter (utm tags, made-up ones) finds the same stored page: it costs nothing to keep.
+    """
+    if request.method not in ("GET", "HEAD"):
         return None
-    # The query string holds ?tz= and is repeated in the language links; the cookie's zone
-    # counts only when the link chose none.
-    zone = (VisitorTimeZone.of(request).name or "") if by_time_zone else None
-    digest = _digest(_request_fingerprint(request), *_address(request), query, zone)
+    part = variant.key(request)
+    if part is None:
+        return None
+    digest = _digest(_request_fingerprint(request), *_address(request), part)
     return f"{KEY_PREFIX}.page.{digest}"
 
 
@@ -216,10 +257,16 @@ def _thaw(stored):
     return HttpResponse(stored["content"], status=stored["status"], headers=stored["headers"])
 
 
+def _page_cache():
+    # Its own store (settings.PAGE_CACHE_ALIAS): pages may be evicted to make room, but never the
+    # rate-limit counters kept in the default cache.
+    return caches[settings.PAGE_CACHE_ALIAS]
+
+
 def _cache_get(key):
     # A cache that cannot be reached (Redis restarting) costs speed, never the page.
     try:
-        return cache.get(key)
+        return _page_cache().get(key)
     except Exception:
         logger.warning("Public page cache unreachable; drawing the page", exc_info=True)
         return None
@@ -227,7 +274,7 @@ def _cache_get(key):
 
 def _cache_set(key, value):
     try:
-        cache.set(key, value, CACHE_TIMEOUT)
+        _page_cache().set(key, value, CACHE_TIMEOUT)
     except Exception:
         logger.warning("Public page cache unreachable; page not kept", exc_info=True)
 
@@ -244,19 +291,22 @@ def _keep_if_public(key, request, response):
         _cache_set(key, _freeze(response))
 
 
-# The paths public pages answered in this process, each with whether its page is drawn in the
-# visitor's time zone (calendars are not). What code a path leads to, not what the database holds,
-# so each process may learn it on its own.
+# The paths public pages answered in this process, each with how its page varies (in the visitor's
+# time zone, or not at all for calendars). What code a path leads to, not what the database holds,
+# so each process may learn it on its own; bounded, so made-up addresses cannot grow it without end
+# (a path past the bound is still served, only drawn each time).
 _public_paths = {}
 
 
-def mark_public_page(request, *, by_time_zone=True):
+def mark_public_page(request, *, variant=NoVariant):
     """
     Called by a public page's view before it draws anything: PublicPageCacheMiddleware may keep
-    the page. The fingerprint is read first, so an edit committed while the page is being drawn
-    cannot be stored under the fingerprint that already includes it.
+    the page. `variant` says what of the request, beside the address, changes the page: its
+    `key(request)` (None: this one is not to be stored) and `remember(request, response)`, applied
+    to every response, stored or fresh. The fingerprint is read first, so an edit committed while
+    the page is being drawn cannot be stored under the fingerprint that already includes it.
     """
-    request._public_page_by_time_zone = by_time_zone
+    request._public_page_variant = variant
     _request_fingerprint(request)
 
 
@@ -276,24 +326,25 @@ class PublicPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        by_time_zone = _public_paths.get(request.path)
-        key = page_key(request, by_time_zone=by_time_zone) if by_time_zone is not None else None
+        variant = _public_paths.get(request.path)
+        key = page_key(request, variant) if variant is not None else None
         stored = _cache_get(key) if key else None
         if stored is not None:
             response = self._reuse(request, stored)
         else:
             response = self.get_response(request)
-            by_time_zone = getattr(request, "_public_page_by_time_zone", None)
-            if by_time_zone is None:
+            variant = getattr(request, "_public_page_variant", None)
+            if variant is None:
                 return response
-            if response.status_code == 200:
-                _public_paths[request.path] = by_time_zone
-            if key := page_key(request, by_time_zone=by_time_zone):
+            known = request.path in _public_paths
+            if response.status_code == 200 and (
+                known or len(_public_paths) < settings.PUBLIC_PAGE_PATHS_MAX
+            ):
+                _public_paths[request.path] = variant
+            if key := page_key(request, variant):
                 _keep_if_public(key, request, response)
-        if not by_time_zone:
-            return response
         # A ?tz= link sets the cookie on the stored copy as on a fresh one.
-        return VisitorTimeZone.of(request).remember(response, secure=request.is_secure())
+        return variant.remember(request, response)
 
     @staticmethod
     def _reuse(request, stored):
@@ -358,7 +409,7 @@ def cached_calendar(find):
 
         @wraps(view)
         def wrapper(request, **kwargs):
-            mark_public_page(request, by_time_zone=False)
+            mark_public_page(request)
             response = conditional(request, **kwargs)
             if response.status_code in (200, 304):
                 # Kept by browsers and proxies, but asked about each time: a change shows at once.
