@@ -5,6 +5,7 @@ Bilingual fields (Spanish and English) are added by django-modeltranslation from
 agenda/translation.py: `title` reads in the active language, `title_es` and `title_en` are columns.
 """
 
+import datetime
 import zoneinfo
 
 from django.core.exceptions import ValidationError
@@ -84,6 +85,11 @@ class Organisation(models.Model):
         Session.objects.filter(session_speakers__speaker__organisation=self).mark_changed()
 
 
+# An event that starts "tomorrow" in its own zone starts within this much of now, whatever the
+# zone and its daylight saving: a cheap bound before the exact check in Python.
+TOMORROW_HORIZON = datetime.timedelta(hours=50)
+
+
 class EventQuerySet(models.QuerySet):
     def published(self):
         return self.filter(is_published=True)
@@ -95,6 +101,26 @@ class EventQuerySet(models.QuerySet):
     def mark_changed(self):
         """Moves `updated_at` to now, so cached pages and calendars of these events are redrawn."""
         return self.update(updated_at=timezone.now())
+
+    mark_changed.alters_data = True
+
+    def starting_the_day_after(self, now):
+        """
+        Published events whose start, read in the event's own time zone, falls on the calendar
+        day after `now` read in that same zone (a list: the zone differs per event).
+
+        A reminder is "the day before" by nature, so here — and only here — the clock is compared
+        with a meeting's date; registration itself never does.
+        """
+        candidates = self.published().filter(
+            starts_at__gt=now, starts_at__lt=now + TOMORROW_HORIZON
+        )
+        return [
+            event
+            for event in candidates
+            if event.local_starts_at.date()
+            == timezone.localtime(now, event.zone).date() + datetime.timedelta(days=1)
+        ]
 
 
 class Event(TracksLoadedValues):
@@ -263,6 +289,8 @@ class SessionQuerySet(models.QuerySet):
         cached pages showing them are redrawn. SEQUENCE stays: the time and place did not move.
         """
         return self.update(updated_at=timezone.now())
+
+    mark_changed.alters_data = True
 
 
 class Session(TracksLoadedValues):

@@ -1,6 +1,6 @@
 """
 allauth's own e-mails (address confirmation, password reset, security notices) leave through the
-same task queue as the participants' mails, with the same retries (registration/emails.py).
+mail queue with the same retries as the participants' mails (mailqueue).
 
 The request renders the message, in the visitor's language and with links built from the request,
 and queues only plain data; the worker rebuilds the message from it and sends it.
@@ -11,64 +11,10 @@ import logging
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.contrib.sites.shortcuts import get_current_site
-from django.core.mail import EmailMultiAlternatives
 
-from registration.emails import mail_task, retry_later
+from mailqueue import email_as_data, send_stored_email
 
 logger = logging.getLogger(__name__)
-
-
-def email_as_data(email):
-    """What the task queue stores of a rendered message: JSON-serialisable fields only."""
-    if email.attachments:
-        # allauth's mails have none; a file would not survive the trip through JSON as it is.
-        raise ValueError("Attachments cannot be queued with an account e-mail.")
-    return {
-        "subject": email.subject,
-        "body": email.body,
-        "content_subtype": email.content_subtype,
-        "from_email": email.from_email,
-        "to": list(email.to),
-        "cc": list(email.cc),
-        "bcc": list(email.bcc),
-        "reply_to": list(email.reply_to),
-        "headers": dict(email.extra_headers),
-        "alternatives": [
-            [content, mimetype] for content, mimetype in getattr(email, "alternatives", [])
-        ],
-    }
-
-
-def email_from_data(data):
-    """The message `email_as_data` stored, ready to send."""
-    email = EmailMultiAlternatives(
-        subject=data["subject"],
-        body=data["body"],
-        from_email=data["from_email"],
-        to=data["to"],
-        cc=data["cc"],
-        bcc=data["bcc"],
-        reply_to=data["reply_to"],
-        headers=data["headers"],
-    )
-    email.content_subtype = data["content_subtype"]
-    for content, mimetype in data["alternatives"]:
-        email.attach_alternative(content, mimetype)
-    return email
-
-
-@mail_task
-def send_account_email(message, attempt=1):
-    """Send one of allauth's messages, stored by `email_as_data`."""
-    try:
-        email_from_data(message).send()
-    except Exception as error:
-        logger.exception(
-            "Could not send the account e-mail %r (attempt %s)", message["subject"], attempt
-        )
-        retry_later(send_account_email, (message,), attempt=attempt, error=error)
-        raise
-    return "sent"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -86,7 +32,7 @@ class AccountAdapter(DefaultAccountAdapter):
         # Queued at once, not on commit: allauth sends from its views outside any transaction, and
         # where it writes in one (two-factor changes) it calls send_mail from its own on_commit.
         try:
-            send_account_email.enqueue(message)
+            send_stored_email.enqueue(message)
         except Exception:
             # As with a mail server that is down, the visitor's request succeeds all the same.
             logger.exception("Could not queue the account e-mail %r", message["subject"])

@@ -48,8 +48,6 @@ INSTALLED_APPS = [
     "import_export",
     # The database task backend: queued e-mails wait in a table for `manage.py db_worker`.
     "django_tasks_db",
-    # Project infrastructure the apps use and that imports none of them.
-    "pagecache",
     "agenda",
     "registration",
 ]

@@ -1,29 +1,20 @@
 """
-E-mails to participants, in their own language, plain text with an HTML alternative.
-
-Mail leaves only after the database has committed (`send_after_commit`), through a django.tasks
-task: a failing mail server can neither lose nor roll back a registration. In production the
-task waits in the database for the worker (`manage.py db_worker`), so no request waits on the mail
-server; an attempt the server refuses for a while is queued again after a back-off
-(`retry_later`), and a mail that keeps failing waits in admin for an organiser to re-send it
-(registration/mail_admin.py). allauth's own mails take the same path (forum/account_adapter.py).
+E-mails to participants, in their own language, plain text with an HTML alternative: this module
+builds them; registration/tasks.py sends them through the mail queue (mailqueue) after the commit.
 
 What only a confirmed virtual participant may see (the personal join link, the platform's access
 details) enters the templates' context only for them, and the templates read it only from there,
 never from the event's private fields: no other mail can show it by mistake.
 """
 
-import datetime
 import logging
 import re
-import smtplib
 from email.utils import make_msgid
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import models, transaction
-from django.tasks import task
+from django.db import models
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -224,137 +215,3 @@ def build_message(registration, kind, *, message=None):
                 f"{event.slug}.ics", personal_calendar_bytes(registration), "text/calendar"
             )
     return email
-
-
-class MailDeferred(Exception):
-    """An attempt failed and the next one is queued: the attempt's outcome, not a call to act."""
-
-
-# The tasks that send mail, by import path: admin lists those that gave up.
-MAIL_TASKS = set()
-
-
-def mail_task(function):
-    """A django.tasks task that sends mail and takes `attempt` (1, 2, …) as its last argument."""
-    mail = task(function)
-    MAIL_TASKS.add(mail.module_path)
-    return mail
-
-
-def is_temporary(error):
-    """Whether the mail server may take the message later: down, unreachable or busy (4xx)."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return any(code < 500 for code, _reply in error.recipients.values())
-    if isinstance(error, smtplib.SMTPResponseException):
-        return error.smtp_code < 500
-    # A refused or dropped connection, a timeout: smtplib's other errors are OSErrors too.
-    return isinstance(error, OSError)
-
-
-def retry_delay(attempt):
-    """The wait after failed attempt number `attempt`: MAIL_RETRY_DELAY, doubled each time."""
-    return datetime.timedelta(seconds=settings.MAIL_RETRY_DELAY * 2 ** (attempt - 1))
-
-
-def retry_later(mail, args, *, attempt, error):
-    """
-    After a failed attempt of the mail task `mail`: if `error` may pass and retries remain, queue
-    the next attempt after a back-off and raise MailDeferred; otherwise return, and the caller gives
-    up (re-raises the error, which admin then shows as undelivered).
-
-    django.tasks retries nothing by itself, so each retry is a new task that runs after the wait;
-    only a backend that can defer a task holds it (the database one). The immediate backend, used
-    while developing, gives up at once.
-    """
-    if not is_temporary(error) or attempt > settings.MAIL_RETRIES:
-        return
-    if not mail.get_backend().supports_defer:
-        return
-    run_after = timezone.now() + retry_delay(attempt)
-    mail.using(run_after=run_after).enqueue(*args, attempt=attempt + 1)
-    raise MailDeferred(
-        f"Attempt {attempt} failed ({error!r}); attempt {attempt + 1} runs after {run_after}"
-    ) from error
-
-
-@mail_task
-def send_registration_email(registration_id, kind, attempt=1):
-    from .models import Registration
-
-    registration = (
-        Registration.objects.select_related("event", "category").filter(pk=registration_id).first()
-    )
-    if registration is None:
-        return "gone"
-    if kind == Kind.REMINDER and not registration.is_confirmed:
-        # Cancelled between the reminder run and the sending: a reminder would mislead.
-        return "no longer confirmed"
-    try:
-        build_message(registration, kind).send()
-    except Exception as error:
-        logger.exception(
-            "Could not send the %s e-mail for registration %s (attempt %s)",
-            kind,
-            registration_id,
-            attempt,
-        )
-        # The reminder's claim stays while a retry is queued: a `send_reminders` run meanwhile
-        # must not send it a second time.
-        retry_later(send_registration_email, (registration_id, kind), attempt=attempt, error=error)
-        if kind == Kind.REMINDER:
-            # Given up: release the claim so the next `send_reminders` run tries again.
-            Registration.objects.filter(pk=registration_id).update(reminder_sent_at=None)
-        raise
-    return "sent"
-
-
-def send_after_commit(registration, kind):
-    """Queue the e-mail once the surrounding transaction has committed."""
-    registration_id, kind = registration.pk, str(kind)
-    # robust: a task queue that cannot even accept the job is logged, and the committed
-    # registration's request still succeeds.
-    transaction.on_commit(
-        lambda: send_registration_email.enqueue(registration_id, kind), robust=True
-    )
-
-
-@mail_task
-def send_message_delivery(delivery_id, attempt=1):
-    """Send one recipient's copy of an organisers' message and record whether it left."""
-    from .models import MessageDelivery
-
-    delivery = (
-        MessageDelivery.objects.select_related(
-            "message", "registration__event", "registration__category"
-        )
-        .filter(pk=delivery_id)
-        .first()
-    )
-    if delivery is None:
-        return "gone"
-    if delivery.status == MessageDelivery.Status.SENT:
-        return "already sent"
-    deliveries = MessageDelivery.objects.filter(pk=delivery_id)
-    try:
-        email = build_message(
-            delivery.registration, delivery.message.kind, message=delivery.message
-        )
-        email.to = [delivery.email]
-        email.send()
-    except Exception as error:
-        logger.exception(
-            "Could not send message %s to delivery %s", delivery.message_id, delivery_id
-        )
-        # Still queued while a retry waits; failed once the retries are spent.
-        deliveries.update(error=repr(error)[:300])
-        retry_later(send_message_delivery, (delivery_id,), attempt=attempt, error=error)
-        deliveries.update(status=MessageDelivery.Status.FAILED)
-        raise
-    deliveries.update(status=MessageDelivery.Status.SENT, sent_at=timezone.now(), error="")
-    return "sent"
-
-
-def send_delivery_after_commit(delivery):
-    """Queue one recipient's copy of an organisers' message once the transaction has committed."""
-    delivery_id = delivery.pk
-    transaction.on_commit(lambda: send_message_delivery.enqueue(delivery_id), robust=True)

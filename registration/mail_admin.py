@@ -18,10 +18,11 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from forum.account_adapter import send_account_email
+from mailqueue import MAIL_TASKS, MailDeferred, send_stored_email
 
-from .emails import MAIL_TASKS, Kind, MailDeferred, send_message_delivery, send_registration_email
+from .emails import Kind
 from .models import MessageDelivery, Registration, UndeliveredMail
+from .tasks import send_message_delivery, send_registration_email
 
 MAIL_DEFERRED = f"{MailDeferred.__module__}.{MailDeferred.__qualname__}"
 
@@ -61,7 +62,7 @@ def describe(rows):
         if delivery is not None:
             row.recipient, row.subject = delivery.email, str(delivery.message)
 
-    for row in by_path.get(send_account_email.module_path, []):
+    for row in by_path.get(send_stored_email.module_path, []):
         message = row.args_kwargs["args"][0]
         row.recipient, row.subject = ", ".join(message["to"]), message["subject"]
     return rows

@@ -17,7 +17,7 @@ import uuid
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -26,12 +26,11 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from agenda.models import Event
 
-from . import emails
+from . import emails, services
 from .models import (
     AttendanceMode,
     AudienceCategory,
     Message,
-    MessageDelivery,
     Registration,
 )
 
@@ -134,18 +133,12 @@ class ComposeForm(forms.Form):
     def recipients(self):
         """The registrations the message goes to, in name order."""
         data = self.cleaned_data
-        registrations = Registration.objects.for_event(data["event"]).select_related(
-            "event", "category"
+        return Registration.objects.for_event(data["event"]).audience(
+            registrations=data.get("registrations"),
+            statuses=data.get("statuses"),
+            modes=data.get("modes"),
+            categories=data.get("categories"),
         )
-        if data.get("registrations"):
-            registrations = registrations.filter(pk__in=[r.pk for r in data["registrations"]])
-        else:
-            registrations = registrations.filter(
-                status__in=data["statuses"], attendance_mode__in=data["modes"]
-            )
-            if data.get("categories"):
-                registrations = registrations.filter(category__in=data["categories"])
-        return registrations.order_by("full_name", "pk")
 
     def audience_description(self):
         """The audience in words, kept with the message: “Status: Confirmed · Attendance: Virtual”."""
@@ -185,29 +178,6 @@ class ComposeForm(forms.Form):
             sent_by=by,
             submission_key=data["submission_key"],
         )
-
-
-def send_message(message, recipients):
-    """
-    Save `message` with one delivery per recipient and queue each e-mail after the commit.
-
-    Returns the saved message; raises IntegrityError if a message with the same submission key was
-    already sent (a second click on “Send”).
-    """
-    with transaction.atomic():
-        message.save()
-        deliveries = MessageDelivery.objects.bulk_create(
-            MessageDelivery(
-                message=message,
-                registration=registration,
-                email=registration.email,
-                language=registration.preferred_language,
-            )
-            for registration in recipients
-        )
-        for delivery in deliveries:
-            emails.send_delivery_after_commit(delivery)
-    return message
 
 
 def preview_emails(form, recipients):
@@ -276,7 +246,7 @@ def compose(request, model_admin, *, initial=None):
 def _send(request, form, recipients):
     message = form.unsaved_message(by=request.user)
     try:
-        message = send_message(message, recipients)
+        message = services.send_message(message, recipients)
     except IntegrityError:
         # The same form sent twice (a double click, the back button): the first one stands.
         message = Message.objects.get(submission_key=message.submission_key)

@@ -121,6 +121,19 @@ class RegistrationQuerySet(models.QuerySet):
     def in_mode(self, mode):
         return self.filter(attendance_mode=mode)
 
+    def audience(self, *, registrations=None, statuses=None, modes=None, categories=None):
+        """
+        The registrations an organisers' message goes to, in name order: the ones ticked in the
+        list, or those with one of `statuses` and `modes` (and of `categories`, if any given).
+        """
+        if registrations:
+            audience = self.filter(pk__in=[registration.pk for registration in registrations])
+        else:
+            audience = self.filter(status__in=statuses or [], attendance_mode__in=modes or [])
+            if categories:
+                audience = audience.filter(category__in=categories)
+        return audience.select_related("event", "category").order_by("full_name", "pk")
+
     def in_waiting_order(self):
         """The waiting list in arrival order: who joined it first is promoted first."""
         return self.waiting().order_by("queued_at", "pk")
@@ -138,6 +151,18 @@ class RegistrationQuerySet(models.QuerySet):
                 "waiting": row["waiting"],
             }
         return counts
+
+    def awaiting_reminder(self):
+        """Confirmed registrations whose day-before reminder has not been sent, in arrival order."""
+        return (
+            self.confirmed()
+            .filter(reminder_sent_at__isnull=True)
+            .select_related("event", "category")
+            .order_by("created_at", "pk")
+        )
+
+    def reminded(self):
+        return self.filter(reminder_sent_at__isnull=False)
 
     def anonymised(self):
         """Registrations whose personal data is erased: no one's address, no one's account."""
@@ -160,9 +185,13 @@ class RegistrationSettingsQuerySet(models.QuerySet):
         The event's settings; an event whose settings were never saved gets the defaults
         (registration closed, no in-person places), unsaved, so reading never writes.
         """
-        event_id = getattr(event, "pk", event)
-        found = self.filter(event_id=event_id).first()
-        return found or self.model(event_id=event_id)
+        if isinstance(event, Event):
+            # One query, or none where the event was read with select_related.
+            try:
+                return event.registration_settings
+            except RegistrationSettings.DoesNotExist:
+                return self.model(event=event)
+        return self.filter(event_id=event).first() or self.model(event_id=event)
 
 
 class RegistrationSettings(models.Model):

@@ -5,13 +5,22 @@ The site's views, the admin actions and the management commands all call these f
 registration changes the same way whoever changes it.
 """
 
+from dataclasses import dataclass
+
 from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import emails
-from .models import Consent, Registration, RegistrationError, RegistrationSettings, lock_event
+from . import emails, tasks
+from .models import (
+    Consent,
+    MessageDelivery,
+    Registration,
+    RegistrationError,
+    RegistrationSettings,
+    lock_event,
+)
 
 # Which e-mail a status tells the participant about.
 MAIL_FOR_STATUS = {
@@ -25,7 +34,7 @@ MAIL_FOR_STATUS = {
 
 def _tell_promoted(promoted):
     for registration in promoted:
-        emails.send_after_commit(registration, emails.Kind.PROMOTED)
+        tasks.send_after_commit(registration, emails.Kind.PROMOTED)
 
 
 def register(*, event, user, details, photography_consent=False, sensitive_data_consent=False):
@@ -71,7 +80,7 @@ def register(*, event, user, details, photography_consent=False, sensitive_data_
         )
         if sensitive_data_consent:
             registration.record_consent(Consent.Purpose.SENSITIVE_DATA, granted=True, user=user)
-        emails.send_after_commit(registration, MAIL_FOR_STATUS[registration.status])
+        tasks.send_after_commit(registration, MAIL_FOR_STATUS[registration.status])
     return registration
 
 
@@ -85,7 +94,7 @@ def cancel(registration, *, by):
     with transaction.atomic():
         registration = _locked(registration)
         promoted = registration.cancel(by=by)
-        emails.send_after_commit(registration, emails.Kind.CANCELLED)
+        tasks.send_after_commit(registration, emails.Kind.CANCELLED)
         _tell_promoted(promoted)
     return registration
 
@@ -94,7 +103,7 @@ def switch_mode(registration, mode, *, by):
     with transaction.atomic():
         registration = _locked(registration)
         promoted = registration.switch_mode(mode, by=by)
-        emails.send_after_commit(registration, MAIL_FOR_STATUS[registration.status])
+        tasks.send_after_commit(registration, MAIL_FOR_STATUS[registration.status])
         _tell_promoted(promoted)
     return registration
 
@@ -104,7 +113,7 @@ def approve(registration, *, by):
         registration = _locked(registration)
         registration.approve(by=by)
         kind = emails.Kind.APPROVED if registration.is_confirmed else emails.Kind.WAITING_LIST
-        emails.send_after_commit(registration, kind)
+        tasks.send_after_commit(registration, kind)
     return registration
 
 
@@ -112,7 +121,7 @@ def confirm(registration, *, by):
     with transaction.atomic():
         registration = _locked(registration)
         registration.confirm(by=by)
-        emails.send_after_commit(registration, emails.Kind.CONFIRMED)
+        tasks.send_after_commit(registration, emails.Kind.CONFIRMED)
     return registration
 
 
@@ -120,7 +129,7 @@ def decline(registration, *, by):
     with transaction.atomic():
         registration = _locked(registration)
         promoted = registration.decline(by=by)
-        emails.send_after_commit(registration, emails.Kind.DECLINED)
+        tasks.send_after_commit(registration, emails.Kind.DECLINED)
         _tell_promoted(promoted)
     return registration
 
@@ -137,6 +146,28 @@ def delete_account(user):
                 _tell_promoted(registration.cancel(by=None))
             registration.delete()
         user.delete()
+
+
+def send_message(message, recipients):
+    """
+    Save an organisers' `message` with one delivery per recipient and queue each e-mail after the
+    commit. Returns the saved message; raises IntegrityError if a message with the same submission
+    key was already sent (a second click on “Send”).
+    """
+    with transaction.atomic():
+        message.save()
+        deliveries = MessageDelivery.objects.bulk_create(
+            MessageDelivery(
+                message=message,
+                registration=registration,
+                email=registration.email,
+                language=registration.preferred_language,
+            )
+            for registration in recipients
+        )
+        for delivery in deliveries:
+            tasks.send_delivery_after_commit(delivery)
+    return message
 
 
 def save_details(form, *, by, language):
@@ -164,6 +195,46 @@ def withdraw_consent(registration, purpose, *, by, language):
     return True
 
 
+@dataclass(frozen=True)
+class ReminderRun:
+    """What one reminder run did for an event."""
+
+    sent: int
+    failed: int
+    already_sent: int
+
+
+def remind(event, *, now):
+    """
+    Send the day-before reminder to each of `event`'s confirmed participants who has not had it,
+    each at most once (`send_reminder_once`). A mail that failed gave its claim back (see
+    tasks.send_registration_email), so the next run retries it.
+    """
+    due = list(Registration.objects.for_event(event).awaiting_reminder())
+    already = Registration.objects.for_event(event).confirmed().reminded().count()
+    claimed = [registration.pk for registration in due if send_reminder_once(registration, now=now)]
+    # With the immediate task backend each mail has been attempted by now.
+    failed = Registration.objects.filter(pk__in=claimed, reminder_sent_at__isnull=True).count()
+    return ReminderRun(
+        sent=len(claimed) - failed, failed=failed, already_sent=already + len(due) - len(claimed)
+    )
+
+
+def anonymise_due(event, *, now, days):
+    """
+    Anonymise `event`'s registrations once `days` have passed since it ended (Law 29733's
+    retention); returns how many were anonymised now, [] if the period is not over.
+    """
+    due = list(
+        Registration.objects.for_event(event)
+        .due_for_anonymisation(now, days)
+        .order_by("created_at", "pk")
+    )
+    for registration in due:
+        registration.anonymise()
+    return due
+
+
 def send_reminder_once(registration, *, now=None):
     """
     Claim the registration's reminder and send it after the commit; False if it was already sent.
@@ -179,7 +250,7 @@ def send_reminder_once(registration, *, now=None):
             .update(reminder_sent_at=now)
         )
         if claimed:
-            emails.send_after_commit(registration, emails.Kind.REMINDER)
+            tasks.send_after_commit(registration, emails.Kind.REMINDER)
     return bool(claimed)
 
 

@@ -112,7 +112,10 @@ class RegisterView(FormView):
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
-        self.event = get_object_or_404(Event.objects.published(), slug=kwargs["event_slug"])
+        self.event = get_object_or_404(
+            Event.objects.published().select_related("registration_settings"),
+            slug=kwargs["event_slug"],
+        )
         self.registration_settings = RegistrationSettings.objects.for_event(self.event)
 
     def dispatch(self, request, *args, **kwargs):

@@ -6,11 +6,11 @@ CSRF token, and so per-visitor state, on every public page.
 """
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django import template
 from django.conf import settings
 from django.urls import Resolver404, resolve, reverse, translate_url
-from django.utils.http import urlencode
 from django.utils.translation import get_language, get_language_info, override
 
 from agenda.models import Event
@@ -32,7 +32,7 @@ def _same_page_in(request, language):
     # Only the parameter that changes the page travels: other parameters (utm tags, made-up ones)
     # would otherwise be drawn into a page the cache shares with everyone.
     zone = request.GET.get(QUERY_PARAMETER)
-    query = urlencode({QUERY_PARAMETER: zone}) if zone else ""
+    query = f"{QUERY_PARAMETER}={quote(zone, safe='/')}" if zone else ""
     try:
         resolve(path)
     except Resolver404:

@@ -242,12 +242,13 @@ def test_registrations_per_day_are_counted_in_lima_from_the_day_the_window_opene
 
 def test_registrations_per_day_reach_today_while_the_window_is_open(client, organiser, government):
     event = government.event
+    set_registration(event, opens_at=datetime.datetime(2024, 7, 1, tzinfo=datetime.UTC))
     with time_machine.travel(datetime.datetime(2024, 7, 12, 17, tzinfo=datetime.UTC)):
         RegistrationFactory(event=event, category=government)
     with time_machine.travel(datetime.datetime(2024, 7, 20, 17, tzinfo=datetime.UTC)):
         response = client.get(dashboard_url(event))
     per_day = response.context["dashboard"].per_day
-    # open_event() opens on 1 July 00:00 UTC, which is still 30 June in Lima.
+    # The window opened on 1 July 00:00 UTC, which is still 30 June in Lima.
     assert per_day[0][0] == datetime.date(2024, 6, 30)
     assert per_day[-1][0] == datetime.date(2024, 7, 20)
 

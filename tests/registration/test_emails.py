@@ -391,7 +391,7 @@ def test_a_failing_mail_server_neither_loses_nor_blocks_the_registration(setting
     stored = Registration.objects.get(pk=registration.pk)
     assert stored.status == Status.CONFIRMED
     assert stored.consents.count() == 2 and stored.status_changes.count() == 1
-    [failure] = [record for record in caplog.records if record.name == "registration.emails"]
+    [failure] = [record for record in caplog.records if record.name == "registration.tasks"]
     assert failure.levelno == logging.ERROR
     assert f"confirmed e-mail for registration {registration.pk}" in failure.getMessage()
     assert "SMTPServerDisconnected" in failure.exc_text

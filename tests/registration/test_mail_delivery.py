@@ -26,15 +26,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
-from forum.account_adapter import send_account_email
-from registration.emails import (
-    Kind,
-    MailDeferred,
-    retry_delay,
-    send_message_delivery,
-    send_registration_email,
-)
+from mailqueue import MailDeferred, retry_delay, send_stored_email
+from registration.emails import Kind
 from registration.models import Message, MessageDelivery, Registration
+from registration.tasks import send_message_delivery, send_registration_email
 from tests.agenda.factories import SessionFactory, lima
 
 from .factories import AudienceCategoryFactory, RegistrationFactory, UserFactory, open_event
@@ -287,7 +282,7 @@ def test_account_mails_are_rendered_in_the_request_and_sent_by_the_worker(
         },
     )
     assert response.status_code == 302
-    [queued] = tasks_of(send_account_email)
+    [queued] = tasks_of(send_stored_email)
     assert queued.status == TaskResultStatus.READY
     [message] = queued.args_kwargs["args"]
     assert message["to"] == ["ana.quispe@example.org"]
@@ -347,7 +342,7 @@ def test_organisers_see_mail_that_never_left_and_send_it_again_once(
     registration = RegistrationFactory(event=event, email="ana.quispe@example.org")
     fail_for_good(registration, clock, settings)
     # A password reset that never left either: its link must not show in admin.
-    send_account_email.enqueue(
+    send_stored_email.enqueue(
         {
             "subject": "[SGCAN] Password reset",
             "body": "https://forum.example.org/accounts/password/reset/key/secret-reset-key/",

@@ -242,7 +242,7 @@ def test_a_failed_delivery_is_recorded(
     assert "SMTPServerDisconnected" in delivery.error
     assert delivery.sent_at is None
     assert any(
-        record.name == "registration.emails" and f"delivery {delivery.pk}" in record.getMessage()
+        record.name == "registration.tasks" and f"delivery {delivery.pk}" in record.getMessage()
         for record in caplog.records
     )
     record = client.get(f"/en/admin/registration/message/{delivery.message_id}/change/")

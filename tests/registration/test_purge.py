@@ -120,10 +120,13 @@ def test_registrations_are_anonymised_once_the_event_ended_more_than_180_days_ag
         "BO",
     )
     assert figures(event) == before
-    # The record of consents and history stays, without who.
+    # The record of consents and history stays, without who, and the history says what happened.
     assert Consent.objects.filter(registration=ana).count() == consents
     assert not Consent.objects.filter(registration=ana, user__isnull=False).exists()
-    assert StatusChange.objects.filter(registration=ana).count() == history
+    assert StatusChange.objects.filter(registration=ana).count() == history + 1
+    assert StatusChange.objects.filter(registration=ana).last().action == (
+        StatusChange.Action.ANONYMISED
+    )
     assert not StatusChange.objects.filter(registration=ana, changed_by__isnull=False).exists()
 
 

@@ -235,7 +235,7 @@ def test_a_failed_reminder_is_logged_and_retried_by_the_next_run(
         send_reminders()
     assert sent_at(registration) is None
     assert any(
-        record.name == "registration.emails" and "reminder e-mail" in record.getMessage()
+        record.name == "registration.tasks" and "reminder e-mail" in record.getMessage()
         for record in caplog.records
     )
 

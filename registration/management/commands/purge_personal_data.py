@@ -6,6 +6,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from agenda.models import Event
+from registration import services
 from registration.models import Registration
 
 
@@ -56,7 +57,7 @@ class Command(BaseCommand):
             f"(events that ended before {cutoff:%Y-%m-%d %H:%M} UTC)."
         )
         total = sum(
-            self.purge(event, due.for_event(event), now=now, retention=retention, dry_run=dry_run)
+            self.purge(event, due, now=now, retention=retention, dry_run=dry_run)
             for event in events
         )
         if dry_run:
@@ -77,16 +78,15 @@ class Command(BaseCommand):
                 f"{kept_until:%Y-%m-%d %H:%M}."
             )
             return 0
-        to_anonymise = list(due.order_by("created_at", "pk"))
         already = registrations.anonymised().count()
         if dry_run:
+            count = due.for_event(event).count()
             self.stdout.write(
-                f"{heading}: {len(to_anonymise)} registrations would be anonymised, "
+                f"{heading}: {count} registrations would be anonymised, "
                 f"{already} already anonymised."
             )
-            return len(to_anonymise)
-        for registration in to_anonymise:
-            registration.anonymise()
+            return count
+        to_anonymise = services.anonymise_due(event, now=now, days=retention.days)
         figures = ", ".join(
             f"{row['count']} {row['status']}"
             for row in registrations.values("status").annotate(count=Count("pk")).order_by("status")

@@ -1,7 +1,0 @@
-from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
-
-
-class PageCacheConfig(AppConfig):
-    name = "pagecache"
-    verbose_name = _("Public page cache")
