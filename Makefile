@@ -20,7 +20,7 @@ help:
 	@echo "make run        set everything up and serve the site on http://$(ADDRESS)/"
 	@echo "make test       run the tests (options: ARGS=\"-k agenda -x\"; DATABASE_URL=... for PostgreSQL)"
 	@echo "make superuser  create an administrator account"
-	@echo "make lint       ruff check and ruff format --check"
+	@echo "make lint       ruff check, ruff format --check and the import layers (lint-imports)"
 	@echo "make format     ruff format and ruff check --fix"
 	@echo "make bench      serve the agenda with gunicorn and measure it (bench/agenda/run.py)"
 	@echo "make ci         everything CI runs, PostgreSQL included (.ci/run; installs system packages as root)"
@@ -64,6 +64,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -96,7 +96,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db import transaction
 from django.utils import timezone
 from agenda.models import Event
-from registration.models import Registration
+from registration.models import Registration, RegistrationSettings
 
 User = get_user_model()
 n, capacity = int(os.environ["BENCH_PARTICIPANTS"]), int(os.environ["BENCH_CAPACITY"])
@@ -111,10 +111,14 @@ if others.exists():
 with transaction.atomic():
     User.objects.filter(email__endswith="@" + domain).delete()
     now = timezone.now()
-    event.registration_opens_at = now - datetime.timedelta(hours=1)
-    event.registration_closes_at = now + datetime.timedelta(days=1)
-    event.in_person_capacity = capacity
-    event.save(update_fields=["registration_opens_at", "registration_closes_at", "in_person_capacity"])
+    RegistrationSettings.objects.update_or_create(
+        event=event,
+        defaults={
+            "opens_at": now - datetime.timedelta(hours=1),
+            "closes_at": now + datetime.timedelta(days=1),
+            "in_person_places": capacity,
+        },
+    )
     # One hash for all: hashing 500 passwords one by one would take minutes.
     password = make_password(os.environ["BENCH_PASSWORD"])
     users = User.objects.bulk_create(
@@ -145,7 +149,7 @@ with open(os.environ["BENCH_OUTPUT"], "w") as output:
 COUNT_CODE = """
 import json, os
 from django.db.models import Count
-from registration.models import Registration
+from registration.models import Registration, RegistrationSettings
 
 rows = Registration.objects.filter(event__slug=os.environ["BENCH_EVENT"])
 by_status = dict(rows.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
