@@ -230,6 +230,13 @@ if env.bool("RATE_LIMITS_ENABLED", default=True):
     }
 else:
     ACCOUNT_RATE_LIMITS = False
+# Behind a reverse proxy every request comes from the proxy's address, so limits "per ip" would
+# count all visitors together: one attacker's failed sign-ins would lock everyone out. The proxy
+# appends the client's address to X-Forwarded-For; allauth takes the entry written by the last of
+# TRUSTED_PROXY_COUNT proxies (or TRUSTED_CLIENT_IP_HEADER, a header the proxy sets). Both are off
+# by default: a server that faces the internet directly must not believe a header anyone can write.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER", default="") or None
 
 # Two-factor authentication (allauth.mfa): an authenticator app (TOTP) and single-use recovery
 # codes; staff cannot open admin without them (forum/admin_access.py). One step of tolerance
