@@ -167,7 +167,8 @@ MAILERS = {
     "default": {
         "BACKEND": env.str(
             "EMAIL_BACKEND",
-            default="django.core.mail.backends.console.EmailBackend"
+            # Prints each mail decoded, its links whole (forum/mail_console.py).
+            default="forum.mail_console.EmailBackend"
             if DEBUG
             else "django.core.mail.backends.smtp.EmailBackend",
         ),
