@@ -71,7 +71,7 @@ format: install
 
 superuser: install
 	$(PYTHON) manage.py migrate --no-input
-	$(PYTHON) manage.py createsuperuser
+	@PYTHON=$(PYTHON) bin/create-superuser
 
 bench: install
 	$(PYTHON) bench/agenda/run.py $(ARGS)
