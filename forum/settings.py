@@ -191,6 +191,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 COUNTRIES_FIRST = ["BO", "CO", "EC", "PE"]
 COUNTRIES_FIRST_REPEAT = True
+# django-countries' Spanish catalogue spells it "Trinidad yTobago"; our catalogue, which Django
+# reads first, has the name right, and naming it here puts it in that catalogue.
+COUNTRIES_OVERRIDE = {"TT": _("Trinidad and Tobago")}
 
 # Accounts (django-allauth): the e-mail address is the login and must be verified before
 # registering; allauth's rate limits stay on (their defaults); no page reveals whether an
