@@ -27,8 +27,7 @@ CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 TOO_MANY = "Too many failed login attempts. Try again later."
 WRONG = "The email address and/or password you specified are not correct."
 
-with translation.override("en"):
-    LOGIN_PATH = "/en/accounts/login/"
+LOGIN_PATH = "/en/accounts/login/"
 
 
 class Visitor:
