@@ -19,7 +19,9 @@ MO_FILES := $(PO_FILES:.po=.mo)
 help:
 	@echo "make run        set everything up and serve the site on http://$(ADDRESS)/"
 	@echo "make test       run the tests (options: ARGS=\"-k agenda -x\"; DATABASE_URL=... for PostgreSQL)"
-	@echo "make superuser  create an administrator account"
+	@echo "make install    create .venv and install the project with its test tools (only what changed)"
+	@echo "make messages   compile the translation catalogues (.po to .mo; needs gettext's msgfmt)"
+	@echo "make superuser  create an administrator account (no terminal: DJANGO_SUPERUSER_EMAIL, _PASSWORD)"
 	@echo "make lint       ruff check, ruff format --check and the import layers (lint-imports)"
 	@echo "make format     ruff format and ruff check --fix"
 	@echo "make bench      serve the agenda with gunicorn and measure it (bench/agenda/run.py)"
@@ -72,7 +74,7 @@ format: install
 
 superuser: install
 	$(PYTHON) manage.py migrate --no-input
-	$(PYTHON) manage.py createsuperuser
+	@PYTHON=$(PYTHON) bin/create-superuser
 
 bench: install
 	$(PYTHON) bench/agenda/run.py $(ARGS)

@@ -180,7 +180,8 @@ MAILERS = {
     "default": {
         "BACKEND": env.str(
             "EMAIL_BACKEND",
-            default="django.core.mail.backends.console.EmailBackend"
+            # Prints each mail decoded, its links whole (forum/mail_console.py).
+            default="forum.mail_console.EmailBackend"
             if DEBUG
             else "django.core.mail.backends.smtp.EmailBackend",
         ),
@@ -203,6 +204,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 COUNTRIES_FIRST = ["BO", "CO", "EC", "PE"]
 COUNTRIES_FIRST_REPEAT = True
+# django-countries' Spanish catalogue spells it "Trinidad yTobago"; our catalogue, which Django
+# reads first, has the name right, and naming it here puts it in that catalogue.
+COUNTRIES_OVERRIDE = {"TT": _("Trinidad and Tobago")}
 
 # Accounts (django-allauth): the e-mail address is the login and must be verified before
 # registering; allauth's rate limits stay on (their defaults); no page reveals whether an
@@ -243,6 +247,13 @@ if env.bool("RATE_LIMITS_ENABLED", default=True):
     }
 else:
     ACCOUNT_RATE_LIMITS = False
+# Behind a reverse proxy every request comes from the proxy's address, so limits "per ip" would
+# count all visitors together: one attacker's failed sign-ins would lock everyone out. The proxy
+# appends the client's address to X-Forwarded-For; allauth takes the entry written by the last of
+# TRUSTED_PROXY_COUNT proxies (or TRUSTED_CLIENT_IP_HEADER, a header the proxy sets). Both are off
+# by default: a server that faces the internet directly must not believe a header anyone can write.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER", default="") or None
 
 # Two-factor authentication (allauth.mfa): an authenticator app (TOTP) and single-use recovery
 # codes; staff cannot open admin without them (forum/admin_access.py). One step of tolerance
