@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ExportActionMixin
 from import_export.formats import base_formats
 from import_export.forms import ExportForm
 from modeltranslation.admin import TranslationAdmin
@@ -17,7 +16,7 @@ from agenda.admin import EventAdmin
 from agenda.models import Event
 
 from . import admin_console, dashboard, documents, services
-from .exports import RegistrationResource
+from .exports import ExportActionMixin, RegistrationResource
 from .models import (
     AudienceCategory,
     Consent,
