@@ -14,6 +14,7 @@ import copy
 import datetime
 from functools import lru_cache
 
+from django.conf import settings
 from django.db.models import Count, Max
 from django.http import HttpResponse
 from django.utils import timezone
@@ -177,8 +178,14 @@ def _time_zone(tzid, first, last):
     return Timezone.from_tzid(tzid, first_date=first, last_date=last)
 
 
-def _base_url(request):
-    return request.build_absolute_uri("/").rstrip("/")
+def feed_addresses(path):
+    """
+    A feed's address for subscription (webcal://) and as a plain web address, on the site's
+    configured address. Never on the request's Host header: ALLOWED_HOSTS matching ignores the
+    port, so "Host: localhost:9999" was served and copied into links people keep for months.
+    """
+    web_address = settings.SITE_URL + path
+    return {"webcal_url": "webcal://" + web_address.split("://", 1)[1], "feed_url": web_address}
 
 
 def _calendar_response(calendar, filename, *, as_attachment):
@@ -226,7 +233,7 @@ def _session_source(event_slug, pk):
 @cached_calendar(_meeting_source)
 def event_calendar(request, event):
     """The whole meeting as a file to import once."""
-    calendar = build_calendar(event, event.sessions.with_speakers(), base_url=_base_url(request))
+    calendar = build_calendar(event, event.sessions.with_speakers(), base_url=settings.SITE_URL)
     return _calendar_response(calendar, f"{event.slug}.ics", as_attachment=True)
 
 
@@ -235,7 +242,7 @@ def event_calendar(request, event):
 def event_feed(request, event):
     """The whole meeting for subscription: its address never changes; 304 until the agenda does."""
     calendar = build_calendar(
-        event, event.sessions.with_speakers(), base_url=_base_url(request), subscription=True
+        event, event.sessions.with_speakers(), base_url=settings.SITE_URL, subscription=True
     )
     return _calendar_response(calendar, f"{event.slug}.ics", as_attachment=False)
 
@@ -245,7 +252,7 @@ def event_feed(request, event):
 def session_calendar(request, session):
     """One session as a file to import."""
     event = session.event
-    calendar = build_calendar(event, [session], base_url=_base_url(request))
+    calendar = build_calendar(event, [session], base_url=settings.SITE_URL)
     return _calendar_response(
         calendar, f"{event.slug}-session-{session.pk}.ics", as_attachment=True
     )

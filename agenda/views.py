@@ -13,6 +13,7 @@ from django.views.generic import DetailView, TemplateView
 
 from pagecache import mark_public_page
 
+from .calendars import feed_addresses
 from .models import Event, SessionSpeaker, Speaker
 from .timezones import QUERY_PARAMETER, TimeZoneVariant, region_start_times
 
@@ -28,13 +29,12 @@ class PublicPageMixin:
         return super().dispatch(request, *args, **kwargs)
 
 
-def calendar_links(request, event):
+def calendar_links(event):
     """The .ics download and the subscription feed, as webcal:// and as a plain web address."""
     feed = reverse("agenda:event-feed", kwargs={"event_slug": event.slug})
     return {
         "download_url": reverse("agenda:event-calendar", kwargs={"event_slug": event.slug}),
-        "webcal_url": f"webcal://{request.get_host()}{feed}",
-        "feed_url": request.build_absolute_uri(feed),
+        **feed_addresses(feed),
     }
 
 
@@ -55,7 +55,7 @@ class EventPageMixin(PublicPageMixin):
         return super().get_context_data(
             event=event,
             nav_section=self.nav_section,
-            calendar=calendar_links(self.request, event),
+            calendar=calendar_links(event),
             time_zone_parameter=QUERY_PARAMETER,
             **kwargs,
         )
@@ -74,7 +74,7 @@ class EventDetailView(PublicPageMixin, DetailView):
         event = self.object
         if event is not None:
             context.update(
-                calendar=calendar_links(self.request, event),
+                calendar=calendar_links(event),
                 region_start_times=region_start_times(event.starts_at),
                 time_zone_parameter=QUERY_PARAMETER,
             )

@@ -1,6 +1,9 @@
 """
 Who enters the admin, and how: staff sign in through the site's own sign-in (allauth: rate-limited,
-e-mail verified) and only with two-factor authentication.
+e-mail verified) and only with two-factor authentication. The check-in desk asks the same of its
+staff, who are not admin staff: its pages list participants and can show their needs, sensitive
+data under Law 29733, and a desk phone is easily lost or left signed in (README: "The check-in
+desk").
 
 - The admin's own login page is never used: it sends people to the site's sign-in, and a POST to
   it is answered with the same redirect, so no password is ever checked there and no session
@@ -25,6 +28,16 @@ from django.views.decorators.cache import never_cache
 
 # Admin pages a staff member may reach before two-factor authentication: leaving.
 OPEN_ADMIN_VIEWS = {"logout"}
+# The check-in desk (registration/checkin.py) and the permission that opens it.
+CHECK_IN_VIEWS = {
+    "registration:check-in",
+    "registration:check-in-arrived",
+    "registration:check-in-undo",
+}
+CHECK_IN_PERMISSION = "registration.check_in_participants"
+# Where a clerk was going when sent to set up the app: the recovery codes page, allauth's last step,
+# links back there (templates/mfa/recovery_codes/index.html), as it links staff to the admin.
+CHECK_IN_DESK_SESSION_KEY = "check_in_desk_path"
 
 
 def _safe_next(request):
@@ -63,7 +76,7 @@ def has_passed_two_factor(request):
 
 
 class StaffTwoFactorMiddleware:
-    """Every admin page asks a staff member for two-factor authentication first."""
+    """Every admin page, and every page of the check-in desk, asks its staff for two-factor first."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -73,28 +86,39 @@ class StaffTwoFactorMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         match = request.resolver_match
-        if match is None or "admin" not in match.namespaces or match.url_name in OPEN_ADMIN_VIEWS:
+        if match is None:
             return None
         user = request.user
-        if not (user.is_authenticated and user.is_staff):
+        if "admin" in match.namespaces and match.url_name not in OPEN_ADMIN_VIEWS:
             # The admin turns away everyone else by itself.
+            if not (user.is_authenticated and user.is_staff):
+                return None
+            setup_message = _(
+                "The administration is protected by two-factor authentication. Set up an "
+                "authenticator app on your phone first: scan the code below, then type the "
+                "six-digit code it shows."
+            )
+            code_message = _("Type a code from your authenticator app to open the administration.")
+        elif match.view_name in CHECK_IN_VIEWS:
+            # The desk's views turn away everyone else by themselves.
+            if not (user.is_authenticated and user.has_perm(CHECK_IN_PERMISSION)):
+                return None
+            setup_message = _(
+                "The check-in desk is protected by two-factor authentication. Set up an "
+                "authenticator app first: scan the code below, or type the secret under it "
+                "into the app, then type the six-digit code it shows."
+            )
+            code_message = _("Type a code from your authenticator app to open the check-in desk.")
+        else:
             return None
         if not is_mfa_enabled(user, [Authenticator.Type.TOTP]):
             if request.method == "GET":
-                messages.warning(
-                    request,
-                    _(
-                        "The administration is protected by two-factor authentication. Set up an "
-                        "authenticator app on your phone first: scan the code below, then type the "
-                        "six-digit code it shows."
-                    ),
-                )
+                messages.warning(request, setup_message)
+                if match.view_name in CHECK_IN_VIEWS:
+                    request.session[CHECK_IN_DESK_SESSION_KEY] = request.get_full_path()
             return redirect("mfa_activate_totp")
         if not has_passed_two_factor(request):
-            messages.info(
-                request,
-                _("Type a code from your authenticator app to open the administration."),
-            )
+            messages.info(request, code_message)
             query = urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})
             return redirect(f"{reverse('mfa_reauthenticate')}?{query}")
         return None

@@ -228,7 +228,10 @@ class RegistrationAdmin(ExportActionMixin, admin.ModelAdmin):
                 ]
             },
         ),
-        (_("Needs (sensitive data)"), {"fields": ["dietary_needs", "accessibility_needs"]}),
+        (
+            _("Needs (sensitive data)"),
+            {"fields": ["dietary_needs", "accessibility_needs", "needs_shown_at_check_in"]},
+        ),
         (
             _("Dates"),
             {

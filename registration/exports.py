@@ -6,7 +6,13 @@ the meeting's official clock. A cell a spreadsheet would run as a formula is neu
 than with IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT: that setting only strips a leading "=" (turning
 "=1+2" into "1+2", which changes the data) and leaves "+", "-", "@", tab and carriage return alone,
 all of which Excel and LibreOffice also read as the start of a formula (OWASP's "CSV injection").
+
+Control characters other than tab and line breaks are replaced too: the participant forms refuse
+them, but a row stored before or typed in the admin may hold one, and XML 1.0 cannot write most of
+them, so openpyxl refused the whole Excel file for one name.
 """
+
+import re
 
 from django.contrib.admin import Action, ActionLocation
 from django.db.models import OuterRef, Subquery
@@ -19,6 +25,9 @@ from import_export.fields import Field
 from .models import Consent, Registration
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Every C0 control but tab, line feed and carriage return, DEL and the C1 controls. The visible
+# replacement character tells the organiser something was there, where deleting would not.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 CONSENT_COLUMNS = {
     Consent.Purpose.PRIVACY_NOTICE: "consent_privacy_notice",
@@ -32,6 +41,13 @@ def neutralise_formula(value):
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
+
+
+def safe_cell(value):
+    """A cell both formats can write and no spreadsheet runs: controls replaced, formulas defused."""
+    if isinstance(value, str):
+        value = CONTROL_CHARACTERS.sub("\N{REPLACEMENT CHARACTER}", value)
+    return neutralise_formula(value)
 
 
 def with_export_columns(registrations):
@@ -115,7 +131,7 @@ class RegistrationResource(resources.ModelResource):
         return with_export_columns(queryset)
 
     def export_field(self, field, instance, **kwargs):
-        return neutralise_formula(super().export_field(field, instance, **kwargs))
+        return safe_cell(super().export_field(field, instance, **kwargs))
 
     def dehydrate_country(self, registration):
         return str(registration.country.name)

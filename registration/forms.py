@@ -8,6 +8,7 @@ person to tick the box or empty the fields.
 """
 
 import re
+import unicodedata
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout
@@ -39,6 +40,8 @@ DETAIL_FIELDS = [
     "preferred_language",
 ]
 NEEDS_FIELDS = ["dietary_needs", "accessibility_needs"]
+# Typed on one line: the phone is left out, its own check allows digits and a few signs only.
+SINGLE_LINE_FIELDS = ["honorific", "full_name", "position", "organisation"]
 
 
 class LongSelect(forms.Select):
@@ -87,6 +90,31 @@ def validate_phone(value):
             code="phone_length",
             params={"min": PHONE_MIN_DIGITS, "max": PHONE_MAX_DIGITS, "count": digits},
         )
+
+
+def control_characters_refuser(*, allowed=""):
+    """
+    A validator refusing control characters (Unicode's "Cc": escape, vertical tab, DEL, …) other
+    than those in `allowed`. Nobody types them; they come pasted from a terminal or a PDF, print
+    as nothing or as garbage on badges and at the desk, and most cannot be written in an Excel
+    file at all (XML 1.0 has no way to), so one stored name broke the organisers' export.
+    """
+
+    def refuse_control_characters(value):
+        # Django's own validator already refuses the null character, with its own message.
+        if any(
+            unicodedata.category(character) == "Cc" and character not in allowed + "\x00"
+            for character in value
+        ):
+            raise forms.ValidationError(
+                _(
+                    "This text contains invisible control characters (copied from another "
+                    "program, perhaps). Delete them or type the text again."
+                ),
+                code="control_characters",
+            )
+
+    return refuse_control_characters
 
 
 class CategoryChoiceField(forms.ModelChoiceField):
@@ -164,8 +192,13 @@ class ParticipantDetailsForm(forms.ModelForm):
         self.fields["phone"].validators.append(validate_phone)
         country = self.fields["country"]
         country.choices = [("", _("Choose your country")), *list(country.choices)[1:]]
+        for name in SINGLE_LINE_FIELDS:
+            self.fields[name].validators.append(control_characters_refuser())
         for name in NEEDS_FIELDS:
             self.fields[name].validators.append(MaxLengthValidator(NEEDS_MAX_LENGTH))
+            # A textarea takes line breaks; a tab only arrives pasted (the key moves the focus),
+            # is harmless in both export formats, and refusing it would puzzle its author.
+            self.fields[name].validators.append(control_characters_refuser(allowed="\t\n\r"))
             self.fields[name].widget.attrs["maxlength"] = str(NEEDS_MAX_LENGTH)
         self.helper = FormHelper(self)
         self.helper.form_tag = False

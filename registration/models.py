@@ -378,6 +378,16 @@ class Registration(models.Model):
     # Sensitive data under Peru's Law 29733 (health, religion): kept only behind its own consent.
     dietary_needs = models.TextField(_("dietary needs"), blank=True)
     accessibility_needs = models.TextField(_("accessibility needs"), blank=True)
+    # The desk sees the needs only where the organisers decided it must act on them (a meal to hand
+    # over, a seat to show): Law 29733 allows showing only what the purpose needs.
+    needs_shown_at_check_in = models.BooleanField(
+        _("needs shown at the check-in desk"),
+        default=False,
+        help_text=_(
+            "Tick if the check-in staff must see this person's dietary and accessibility needs to "
+            "provide for them on arrival. Otherwise the desk does not show them."
+        ),
+    )
     # When the registration joined its current waiting list: the list's order.
     queued_at = models.DateTimeField(_("joined the waiting list at"), null=True, blank=True)
     personal_token = models.CharField(

@@ -13,6 +13,7 @@ calendar applications and e-mail clients carry no session.
 import json
 
 from allauth.account.decorators import verified_email_required
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -28,7 +29,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import FormView, TemplateView, View
 
-from agenda.calendars import CONTENT_TYPE, build_calendar
+from agenda.calendars import CONTENT_TYPE, build_calendar, feed_addresses
 from agenda.models import Event
 
 from . import ratelimits, services
@@ -194,9 +195,8 @@ def personal_links(request, registration):
     feed = reverse("registration:personal-feed", kwargs={"token": registration.personal_token})
     join = reverse("registration:join", kwargs={"token": registration.personal_token})
     return {
-        "webcal_url": f"webcal://{request.get_host()}{feed}",
-        "feed_url": request.build_absolute_uri(feed),
-        "join_url": request.build_absolute_uri(join),
+        **feed_addresses(feed),
+        "join_url": settings.SITE_URL + join,
     }
 
 
@@ -368,7 +368,8 @@ def _calendar_response(calendar, filename, *, as_attachment):
 
 
 def _base_url(request):
-    return request.build_absolute_uri("/").rstrip("/")
+    # The configured address, never the request's Host (agenda.calendars.feed_addresses says why).
+    return settings.SITE_URL
 
 
 @never_cache

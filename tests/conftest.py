@@ -12,6 +12,14 @@ def _use_locmem_mail_and_fast_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _site_address_is_the_test_clients(settings):
+    # Links in pages, calendars and mails are built on SITE_URL, never on the request's Host; the
+    # test client's requests name "testserver", so tests give the site that address too. Tests
+    # about a forged Host header set another SITE_URL of their own.
+    settings.SITE_URL = "http://testserver"
+
+
+@pytest.fixture(autouse=True)
 def _agenda_state_read_at_most_once_a_minute(settings):
     # On a slow or busy machine drawing a page can take longer than the production second, and a
     # test counting queries would see the state read again. Tests about that age move the clock

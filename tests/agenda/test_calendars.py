@@ -474,3 +474,19 @@ def test_calendars_accept_only_reading(client):
     assert client.head(meeting_url(session.event)).status_code == 200
     assert client.post(meeting_url(session.event)).status_code == 405
     assert client.post(session_url(session)).status_code == 405
+
+
+@pytest.mark.parametrize("name", ["event-calendar", "event-feed", "session-calendar"])
+def test_calendars_use_the_site_address_whatever_the_host_header(client, settings, name):
+    # Django matches ALLOWED_HOSTS without the port: "Host: localhost:9999" is served.
+    settings.SITE_URL = "https://forum.example.org"
+    session = SessionFactory()
+    keys = {"event_slug": session.event.slug}
+    if name == "session-calendar":
+        keys["pk"] = session.pk
+
+    response = client.get(calendar_url(name, "en", **keys), HTTP_HOST="localhost:9999")
+
+    assert only_event(Calendar.from_ical(response.content))["URL"] == (
+        f"https://forum.example.org/en/events/{session.event.slug}/sessions/{session.pk}/"
+    )

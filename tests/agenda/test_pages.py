@@ -532,3 +532,16 @@ def test_server_error_page_renders_without_a_request_or_database(rf):
         response = server_error(rf.get("/en/"))
     assert response.status_code == 500
     assert translated("en", "Something went wrong") in response.content.decode()
+
+
+def test_calendar_links_use_the_site_address_whatever_the_host_header(client, settings, meeting):
+    # Django matches ALLOWED_HOSTS without the port: "Host: localhost:9999" is served.
+    settings.SITE_URL = "https://forum.example.org"
+    response = client.get(
+        url("en", "agenda:event-detail", slug=meeting.slug), HTTP_HOST="localhost:9999"
+    )
+    html = response.content.decode()
+    feed = url("en", "agenda:event-feed", event_slug=meeting.slug)
+    assert f'href="webcal://forum.example.org{feed}"' in html
+    assert f'href="https://forum.example.org{feed}"' in html
+    assert "localhost" not in html

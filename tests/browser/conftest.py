@@ -101,6 +101,12 @@ def base_url(live_server):
     return live_server.url
 
 
+@pytest.fixture(autouse=True)
+def _site_address_is_the_live_servers(settings, live_server):
+    # Links in pages and mails are built on SITE_URL: here the site is the live server.
+    settings.SITE_URL = live_server.url
+
+
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {

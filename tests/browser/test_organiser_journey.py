@@ -12,12 +12,11 @@ and a code computed just before a 30-second step is still accepted after it (MFA
 
 import datetime
 import re
-import time
 
 import pytest
 from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP
 from django.utils.text import capfirst
 from icalendar import Calendar
 from playwright.sync_api import expect
@@ -32,7 +31,9 @@ from .helpers import (
     VIEWPORTS,
     assert_accessible,
     assert_language_declared,
+    authenticator_code,
     label,
+    sign_in_with_code,
     submit_sign_in,
     visit,
 )
@@ -44,29 +45,12 @@ OLD_TIMES = (lima(12, 20), lima(12, 45))
 NEW_TIMES = (lima(12, 15), lima(12, 40))
 
 
-def authenticator_code(secret, windows_ahead=0):
-    """The six digits an authenticator app shows now (or `windows_ahead` 30-second steps later)."""
-    counter = int(time.time()) // mfa_settings.TOTP_PERIOD + windows_ahead
-    return format_hotp_value(hotp_value(secret, counter))
-
-
 @pytest.fixture
 def organiser(staff_member):
     """A staff member of the Organisers group whose authenticator app is already set up."""
     user = staff_member("organiser@comunidadandina.org", ORGANISERS)
     TOTP.activate(user, SECRET)
     return user
-
-
-def sign_in_with_code(page, language, email, next_path):
-    """Password on the sign-in page, then the app's code on the page that asks for it."""
-    submit_sign_in(page, language, email, next_path)
-    page.wait_for_url(f"**{url(language, 'mfa_authenticate')}")
-    assert_language_declared(page, language)
-    assert_accessible(page)
-    page.get_by_label(label(language, "Code")).fill(authenticator_code(SECRET))
-    page.get_by_role("button", name=translated(language, "Sign In")).click()
-    page.wait_for_url(f"**{next_path}")
 
 
 def sessions_link(page, language):
@@ -118,7 +102,7 @@ def test_organiser_signs_in_with_a_code_moves_a_session_and_the_agenda_and_feed_
     assert feed_entry(visitor, meeting, session).decoded("DTSTART") == OLD_TIMES[0]
 
     page = open_page(viewport)
-    sign_in_with_code(page, language, organiser.email, url(language, "admin:index"))
+    sign_in_with_code(page, language, organiser.email, url(language, "admin:index"), SECRET)
     assert_language_declared(page, language)
     sessions_link(page, language).click()
     page.wait_for_url(f"**{url(language, 'admin:agenda_session_changelist')}")

@@ -1,4 +1,7 @@
-"""Staff accounts in tests: in a group, and signed in the way the admin requires (two-factor)."""
+"""
+Staff accounts in tests: in a group, and signed in the way the admin and the check-in desk require
+(two-factor).
+"""
 
 import time
 
@@ -17,9 +20,10 @@ def staff_member(group_name, *, is_staff=True):
 def sign_in(client, user):
     """
     Open a session for `user` as if they had signed in with a code from their authenticator app:
-    what forum/admin_access.py asks of staff before any admin page.
+    what forum/admin_access.py asks of staff before any admin page and of the check-in staff
+    before any page of the desk.
     """
-    if user.is_staff:
+    if user.is_staff or user.has_perm("registration.check_in_participants"):
         Authenticator.objects.get_or_create(
             user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": "test"}}
         )

@@ -261,8 +261,17 @@ def test_check_in_staff_see_at_the_desk_only_what_the_desk_needs(client, event, 
     page = client.get(url("registration:check-in", event_slug=event.slug) + "?q=Quispe")
     assert page.status_code == 200
     assert ANA["full_name"] in page.text
-    # The desk never needs the personal token, the calendar and join links' only key.
-    assert ana.personal_token not in page.text
+    # The desk never needs the personal token, the calendar and join links' only key, nor her
+    # address or phone; nor her needs, unless the organisers tick that it must provide for them.
+    assert leaks(page, anas_data(ana)) == [ANA["full_name"], ANA["organisation"], ana.reference]
+    assert client.get(page.wsgi_request.path + f"?q={ANA_EMAIL}").text.count("Quispe") == 0
+
+
+def test_check_in_staff_without_two_factor_see_nothing_at_the_desk(client, event, ana):
+    clerk = UserFactory(is_staff=False)
+    clerk.groups.add(Group.objects.get(name=CHECK_IN_STAFF))
+    client.force_login(clerk)
+    try_all(client, check_in_requests(event, ana), {302}, anas_data(ana), ana)
 
 
 def test_staff_without_rights_over_registrations_are_refused(client, event, ana):

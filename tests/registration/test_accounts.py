@@ -484,3 +484,37 @@ def test_signing_in_and_out_leave_no_message_waiting_for_a_later_page(client):
     page = client.get(url("es", "account_email"))
 
     assert list(page.context["messages"]) == []
+
+
+# Links in account mails.
+
+# Django matches ALLOWED_HOSTS without the port: a request saying "Host: localhost:9999" is served.
+FOREIGN_HOST = "localhost:9999"
+SITE_URL = "https://forum.example.org"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_account_mails_link_to_the_site_address_whatever_the_host_header(
+    client, settings, language
+):
+    settings.SITE_URL = SITE_URL
+    verified_user("ana@example.org")
+    reset = url(language, "account_reset_password")
+    client.post(reset, {"email": "ana@example.org"}, HTTP_HOST=FOREIGN_HOST)  # the reset link
+    client.post(reset, {"email": "nadie@example.org"}, HTTP_HOST=FOREIGN_HOST)  # a sign-up link
+    for email in ("ana@example.org", "otra@example.org"):  # both links, then the verification
+        client.post(
+            url(language, "account_signup"),
+            {"email": email, "password1": PASSWORD, "password2": PASSWORD},
+            HTTP_HOST=FOREIGN_HOST,
+        )
+
+    assert len(mail.outbox) == 4
+    for message in mail.outbox:
+        links = re.findall(r"[a-z]+://\S+", message.body)
+        assert links, message.body
+        assert all(link.startswith(SITE_URL + "/") for link in links), links
+        assert "localhost" not in message.body
+        assert "forum.example.org" in message.body.split("\n\n")[-1]  # the signature
+    [reset_mail] = [message for message in mail.outbox if "nadie" not in message.to[0]][:1]
+    assert re.search(rf"{SITE_URL}/{language}/\S+/password/reset/key/\S+", reset_mail.body)

@@ -265,3 +265,32 @@ def test_export_form_offers_csv_and_excel_without_inline_script_or_style(client,
     assert page.inline_scripts == 0 and page.inline_styles == []
     format_field = response.context["form"].fields["format"]
     assert [label for value, label in format_field.choices if value != ""] == ["csv", "xlsx"]
+
+
+def test_a_stored_name_with_control_characters_does_not_break_the_exports(
+    client, organiser, event, category
+):
+    # Stored before the forms refused them (or typed in the admin): XML 1.0, and so Excel, has no
+    # way to write most control characters, and one such row made the whole export fail.
+    RegistrationFactory(
+        event=event,
+        category=category,
+        full_name="Vertical\x0btab\x1bESC",
+        organisation="\x1b=HYPERLINK(1)",
+        dietary_needs="Sin gluten\nni lactosa",
+    )
+    RegistrationFactory(event=event, category=category, full_name="María Núñez")
+
+    sheet = export_xlsx(client)
+    header, *rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    names = sorted(row[header.index("Full name")] for row in rows)
+    assert names == ["María Núñez", "Vertical\ufffdtab\ufffdESC"]
+    bad = next(row for row in rows if row[header.index("Full name")].startswith("Vertical"))
+    assert bad[header.index("Organisation")] == "\ufffd=HYPERLINK(1)"
+    assert bad[header.index("Dietary needs")] == "Sin gluten\nni lactosa"
+    assert not [
+        cell.coordinate for row in sheet.iter_rows() for cell in row if cell.data_type == "f"
+    ]
+
+    header, *rows = export_csv(client)
+    assert sorted(row[header.index("Full name")] for row in rows) == names

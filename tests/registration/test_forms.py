@@ -21,7 +21,7 @@ from django.utils.translation import gettext
 from registration.forms import LongSelect
 from registration.models import AttendanceMode, Consent, Registration
 
-from .factories import AudienceCategoryFactory, UserFactory, open_event
+from .factories import AudienceCategoryFactory, RegistrationFactory, UserFactory, open_event
 
 pytestmark = pytest.mark.django_db
 
@@ -283,3 +283,55 @@ def test_the_country_list_is_the_same_select_django_would_draw(value):
         for widget in (forms.Select, LongSelect)
     }
     assert drawn[LongSelect] == drawn[forms.Select]
+
+
+CONTROL_CHARACTERS_MESSAGE = (
+    "This text contains invisible control characters (copied from another program, perhaps). "
+    "Delete them or type the text again."
+)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("full_name", "Vertical\x0btab\x1bESC"),
+        ("honorific", "Dr.\x07"),
+        ("position", "Asesor\x7f"),
+        ("organisation", "Canciller\x85ía"),
+        # A single-line field has no use for a tab either: only a textarea allows line breaks.
+        ("full_name", "Carlos\tMamani"),
+        ("dietary_needs", "Vegetariana\x1b[31m"),
+        ("accessibility_needs", "Rampa\x0cde acceso"),
+    ],
+)
+def test_control_characters_are_refused_in_the_page_language(
+    client, participant, event, category, language, field, value
+):
+    data = form_data(category, **{field: value, "sensitive_data_consent": "on"})
+    response = post_register(client, event, data, language)
+    assert response.status_code == 200
+    assert field_error(response, field) == in_language(language, CONTROL_CHARACTERS_MESSAGE)
+    assert not Registration.objects.exists()
+
+
+def test_line_breaks_and_tabs_are_kept_in_the_needs(client, participant, event, category):
+    needs = "Sin gluten\r\nSin lactosa\tni nueces"
+    post_register(
+        client, event, form_data(category, dietary_needs=needs, sensitive_data_consent="on")
+    )
+    assert Registration.objects.get().dietary_needs == needs
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_control_characters_are_refused_when_editing_details(
+    client, participant, event, category, language
+):
+    registration = RegistrationFactory(event=event, category=category, user=participant)
+    with translation.override(language):
+        path = reverse("registration:edit", kwargs={"event_slug": event.slug})
+    response = client.post(path, form_data(category, full_name="Vertical\x0btab\x1bESC"))
+    assert response.status_code == 200
+    assert field_error(response, "full_name") == in_language(language, CONTROL_CHARACTERS_MESSAGE)
+    registration.refresh_from_db()
+    assert registration.full_name.startswith("Participant")

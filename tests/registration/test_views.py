@@ -884,3 +884,33 @@ def test_participant_pages_label_every_field_keep_heading_order_and_use_no_inlin
         assert page.skipped_heading_levels() == [], path
         assert (page.inline_styles, page.inline_scripts) == ([], 0), path
         assert "no-store" in response["Cache-Control"], path
+
+
+# Addresses ------------------------------------------------------------------------------------
+
+# Django matches ALLOWED_HOSTS without the port: a request saying "Host: localhost:9999" is served.
+FOREIGN_HOST = "localhost:9999"
+
+
+def test_personal_links_and_calendars_use_the_site_address_whatever_the_host_header(
+    client, settings, participant, event, category
+):
+    settings.SITE_URL = "https://forum.example.org"
+    registration = register(event, category, VIRTUAL, user=participant)
+    feed = url("personal-feed", token=registration.personal_token)
+    join = f"https://forum.example.org{url('join', token=registration.personal_token)}"
+
+    page = client.get(url("my-registration", event_slug=event.slug), HTTP_HOST=FOREIGN_HOST)
+    page = page.content.decode()
+    assert f"webcal://forum.example.org{feed}" in page
+    assert f"https://forum.example.org{feed}" in page
+    assert join in page
+    assert "localhost" not in page
+
+    for address in (url("personal-calendar", event_slug=event.slug), feed):
+        response = client.get(address, HTTP_HOST=FOREIGN_HOST)
+        calendar = Calendar.from_ical(response.content)
+        assert join in _descriptions(calendar)
+        for session in calendar.walk("VEVENT"):
+            assert str(session["URL"]).startswith("https://forum.example.org/en/events/")
+        assert b"localhost" not in response.content.replace(b"\r\n ", b"")
