@@ -338,13 +338,13 @@ def badge_plan(registration, box):
         str(registration.country.name), regular, text_width, 9.5 * unit, [(1, 7.5 * unit)]
     )
     # The name is the largest thing on the badge; it gives up size when the column runs short.
-    for largest in typesetting.sizes(17 * unit, 11 * unit):
+    for largest in typesetting.sizes(17 * unit, 10 * unit):
         name = fit(
             registration.full_name,
             bold,
             text_width,
             largest,
-            [(1, 13 * unit), (2, 12 * unit), (3, 11 * unit)],
+            [(1, 13 * unit), (2, 12 * unit), (3, 11 * unit), (4, 10 * unit)],
         )
         stack, bottom = _stacked(
             [

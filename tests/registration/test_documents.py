@@ -469,7 +469,7 @@ def test_a_name_too_long_for_the_badge_ends_in_an_ellipsis_within_it(event, cate
     plan = documents.badge_plan(person, slot)
     name_lines = [text for text in plan.texts if text.line.text.startswith("Nombre")]
 
-    assert len(name_lines) == 3
+    assert len(name_lines) == 4
     assert name_lines[-1].line.text.endswith(typesetting.ELLIPSIS)
     assert all(text.x + text.line.width < plan.qr[0] for text in name_lines)
 
@@ -513,7 +513,12 @@ def characters_without_a_glyph(content):
     charmaps = {}
     for name in (*documents.fonts(), *typesetting.fallback_fonts()):
         face = pdfmetrics.getFont(name).face
-        charmaps[face.name.decode()] = face.charToGlyph
+        if hasattr(face, "charToGlyph"):
+            charmaps[face.name.decode()] = face.charToGlyph
+        else:  # a built-in font, in WinAnsi encoding
+            charmaps[name] = {
+                ord(char) for char in bytes(range(32, 256)).decode("cp1252", "ignore")
+            }
     return [
         (font, char) for font, char in drawn_characters(content) if ord(char) not in charmaps[font]
     ]
@@ -570,9 +575,22 @@ def test_emoji_print_in_a_font_that_has_them(symbola, event, category):
 
 def test_without_a_fallback_font_emoji_are_left_out_not_boxed(monkeypatch, dejavu, event, category):
     monkeypatch.setattr(typesetting, "fallback_fonts", lambda: ())
-    monkeypatch.setattr(typesetting, "_covers", typesetting._covers.__wrapped__)
     person = RegistrationFactory(event=event, category=category, full_name=f"Ana {THUMBS_UP} Pérez")
     for document, content in documents_for([person]).items():
         text = "\n".join(pdf_text(content))
         assert "Ana" in text and "Pérez" in text and THUMBS_UP not in text, document
+        assert characters_without_a_glyph(content) == [], document
+
+
+def test_without_dejavu_sans_what_helvetica_cannot_draw_is_left_out(monkeypatch, event, category):
+    helvetica = ("Helvetica", "Helvetica-Bold")
+    monkeypatch.setattr(typesetting, "fonts", lambda: helvetica)
+    monkeypatch.setattr(documents, "fonts", lambda: helvetica)
+    monkeypatch.setattr(typesetting, "fallback_fonts", lambda: ())
+    person = RegistrationFactory(
+        event=event, category=category, full_name=f"José {ARABIC_NAME} {THUMBS_UP} Núñez"
+    )
+    for document, content in documents_for([person]).items():
+        text = "\n".join(pdf_text(content))
+        assert "José Núñez" in text, document
         assert characters_without_a_glyph(content) == [], document
