@@ -5,8 +5,9 @@ ReportLab draws the characters it is given one glyph each, left to right, in one
 in Arabic or Hebrew is first shaped here (Arabic letters join, each taking its initial, medial,
 final or isolated form: arabic-reshaper turns them into Unicode's presentation forms, which DejaVu
 Sans draws) and put in visual order (the Unicode bidirectional algorithm, python-bidi). ReportLab's
-own support for both needs rlbidi, which is not on PyPI for this Python, and uharfbuzz; its shaped
-strings cannot be split between fonts either, which the fallback below needs.
+own support for both (its "bidi" and "shaping" extras) needs rlbidi, which pip cannot find on
+PyPI, and uharfbuzz; and its shaped strings cannot be split between fonts, as the fallback below
+needs.
 
 Lines are wrapped in logical (reading) order and each line is reordered on its own, as the
 algorithm requires: the first words of a long Arabic name stay on the first line. A character the
