@@ -3,16 +3,15 @@ Printed documents for the day in Lima: the attendance sheet people sign and thei
 
 Both list confirmed in-person participants only, sorted by name the way a Spanish reader expects
 (accents ignored, ñ after n). Text is set in DejaVu Sans where the system has it, which covers
-every Latin, Greek and Cyrillic name; elsewhere in PDF's built-in Helvetica, which still covers
-Spanish and Portuguese (Latin-1). Each badge carries a QR code of the registration's reference,
-the same code the check-in desk reads.
+every Latin, Greek, Cyrillic, Arabic and Hebrew name; elsewhere in PDF's built-in Helvetica, which
+still covers Spanish and Portuguese (Latin-1). typesetting.py shapes right-to-left names, finds a
+font for emoji and wraps every text to its box. Each badge carries a QR code of the registration's
+reference, the same code the check-in desk reads.
 """
 
 import io
 import unicodedata
-from functools import cache
-from pathlib import Path
-from xml.sax.saxutils import escape
+from dataclasses import dataclass
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -20,17 +19,16 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, A6, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader, simpleSplit
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from agenda import timezones
 
+from . import typesetting
 from .qr import reference_qr_png
+from .typesetting import fonts
 
-FONT_DIRECTORY = Path("/usr/share/fonts/truetype/dejavu")
 BRAND_COLOUR = colors.HexColor("#205067")
 CUT_LINE_COLOUR = colors.HexColor("#9aa5ad")
 
@@ -45,17 +43,6 @@ class BadgeLayout:
     @classmethod
     def values(cls):
         return (cls.SHEET, cls.SINGLE)
-
-
-@cache
-def fonts():
-    """(regular, bold) font names: DejaVu Sans when installed, else the PDF built-in Helvetica."""
-    regular, bold = FONT_DIRECTORY / "DejaVuSans.ttf", FONT_DIRECTORY / "DejaVuSans-Bold.ttf"
-    if regular.exists() and bold.exists():
-        pdfmetrics.registerFont(TTFont("DejaVuSans", str(regular)))
-        pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(bold)))
-        return "DejaVuSans", "DejaVuSans-Bold"
-    return "Helvetica", "Helvetica-Bold"
 
 
 # Letters Unicode does not split into a base letter and a mark, sorted as their base letters.
@@ -127,6 +114,22 @@ def _numbered_canvas(font):
     return NumberedCanvas
 
 
+# ReportLab's default left and right padding in a table cell.
+CELL_PADDING = 6
+
+
+def _cell(text, style, column_width):
+    """A table cell: `text` wrapped to its column in reading order, then each line shaped."""
+    block = typesetting.fit(
+        text,
+        style.fontName,
+        column_width - 2 * CELL_PADDING,
+        style.fontSize,
+        [(50, style.fontSize)],
+    )
+    return Paragraph(typesetting.paragraph_markup(block), style)
+
+
 def attendance_sheet_pdf(event, registrations):
     """
     The sheet participants sign at the door: one row per confirmed in-person participant, sorted by
@@ -135,51 +138,63 @@ def attendance_sheet_pdf(event, registrations):
     regular, bold = fonts()
     people = confirmed_in_person(registrations)
     title = gettext("Attendance sheet")
-    when = _event_when(event)
     venue = event.venue_name
     subtitle = gettext("Confirmed in-person participants: %(count)s") % {"count": len(people)}
+    width = A4[0] - 30 * mm
+    fit = typesetting.fit
+    heading = [
+        (fit(event.title, bold, width, 13, [(1, 9)]), 0, "left"),
+        (
+            fit(_event_when(event) + (f" · {venue}" if venue else ""), regular, width, 9, [(1, 7)]),
+            5.5 * mm,
+            "left",
+        ),
+        (fit(title, bold, width / 2, 11, [(1, 8)]), 12 * mm, "left"),
+        (fit(subtitle, regular, width / 2, 9, [(1, 7)]), 12 * mm, "right"),
+    ]
 
     def header(pdf, document):
         pdf.saveState()
         top = A4[1] - 15 * mm
-        pdf.setFont(bold, 13)
-        pdf.drawString(15 * mm, top, event.title[:110])
-        pdf.setFont(regular, 9)
-        pdf.drawString(15 * mm, top - 5.5 * mm, when + (f" · {venue}" if venue else ""))
-        pdf.setFont(bold, 11)
-        pdf.drawString(15 * mm, top - 12 * mm, title)
-        pdf.setFont(regular, 9)
-        pdf.drawRightString(A4[0] - 15 * mm, top - 12 * mm, subtitle)
+        for block, below, align in heading:
+            for line in block.lines:
+                x = 15 * mm if align == "left" else A4[0] - 15 * mm
+                typesetting.draw(pdf, line, x, top - below, align)
         pdf.restoreState()
 
     cell = ParagraphStyle("cell", fontName=regular, fontSize=9, leading=11)
     head = ParagraphStyle("head", fontName=bold, fontSize=9, leading=11)
+    column_widths = [8 * mm, 48 * mm, 42 * mm, 22 * mm, 26 * mm, 34 * mm]
+    headings = [
+        gettext("Name"),
+        gettext("Organisation"),
+        gettext("Country"),
+        gettext("Reference"),
+        gettext("Signature"),
+    ]
     rows = [
-        [
-            Paragraph("#", head),
-            Paragraph(escape(gettext("Name")), head),
-            Paragraph(escape(gettext("Organisation")), head),
-            Paragraph(escape(gettext("Country")), head),
-            Paragraph(escape(gettext("Reference")), head),
-            Paragraph(escape(gettext("Signature")), head),
+        [Paragraph("#", head)]
+        + [
+            _cell(text, head, width)
+            for text, width in zip(headings, column_widths[1:], strict=True)
         ]
     ]
     for number, registration in enumerate(people, start=1):
+        texts = [
+            registration.full_name,
+            registration.organisation,
+            str(registration.country.name),
+            registration.reference,
+        ]
         rows.append(
-            [
-                Paragraph(str(number), cell),
-                Paragraph(escape(registration.full_name), cell),
-                Paragraph(escape(registration.organisation), cell),
-                Paragraph(escape(str(registration.country.name)), cell),
-                Paragraph(escape(registration.reference), cell),
-                "",
+            [Paragraph(str(number), cell)]
+            + [
+                _cell(text, cell, width)
+                for text, width in zip(texts, column_widths[1:5], strict=True)
             ]
+            + [""]
         )
-    table = Table(
-        rows,
-        colWidths=[8 * mm, 48 * mm, 42 * mm, 22 * mm, 26 * mm, 34 * mm],
-        repeatRows=1,
-    )
+    table = Table(rows, colWidths=column_widths, repeatRows=1)
     table.setStyle(
         TableStyle(
             [
@@ -212,43 +227,145 @@ def attendance_sheet_pdf(event, registrations):
 # Badges ----------------------------------------------------------------------------------------
 
 
-def _fitting_size(text, font, largest, smallest, width):
-    size = largest
-    while size > smallest and pdfmetrics.stringWidth(text, font, size) > width:
-        size -= 0.5
-    return size
+def badge_slots(layout):
+    """The page size and where each badge on a page goes, as (x, y, width, height), in print order."""
+    if layout == BadgeLayout.SINGLE:
+        pagesize = landscape(A6)
+        return pagesize, [(0, 0, *pagesize)]
+    pagesize, margin = A4, 15 * mm
+    width = (pagesize[0] - 2 * margin) / BadgeLayout.COLUMNS
+    height = (pagesize[1] - 2 * margin) / BadgeLayout.ROWS
+    slots = []
+    for row in range(BadgeLayout.ROWS):
+        for column in range(BadgeLayout.COLUMNS):
+            x = margin + column * width
+            y = pagesize[1] - margin - (row + 1) * height
+            slots.append((x, y, width, height))
+    return pagesize, slots
 
 
-def _wrap(text, font, size, width):
-    """Lines of `text` no wider than `width`, breaking inside a word only when it alone is too wide."""
-    lines = []
-    for line in simpleSplit(text, font, size, width):
-        while pdfmetrics.stringWidth(line, font, size) > width and len(line) > 1:
-            cut = len(line) - 1
-            while cut > 1 and pdfmetrics.stringWidth(line[:cut], font, size) > width:
-                cut -= 1
-            lines.append(line[:cut])
-            line = line[cut:]
-        lines.append(line)
-    return lines
+@dataclass(frozen=True)
+class PlacedLine:
+    """A line of text on a badge: `x` is its left end, `y` its baseline."""
+
+    line: typesetting.Line
+    x: float
+    y: float
+    colour: colors.Color = colors.black
 
 
-def _draw_lines(pdf, text, font, size, x, top, width, max_lines):
-    """Write `text` wrapped to `width` from `top` down; returns the y below the last line."""
-    lines = _wrap(text, font, size, width)[:max_lines]
-    pdf.setFont(font, size)
-    y = top
-    for line in lines:
-        y -= size * 1.15
-        pdf.drawString(x, y, line)
-    return y
+@dataclass(frozen=True)
+class BadgePlan:
+    """Where everything on one badge goes, in points from the page's lower left corner."""
+
+    box: tuple  # x, y, width, height: the line to cut along
+    band_height: float
+    footer_height: float
+    qr: tuple  # x, y, size
+    texts: tuple
 
 
-def _draw_badge(pdf, registration, x, y, width, height):
+def _centred_baselines(block, centre):
+    """Baselines that centre the lines of `block` on the height `centre`."""
+    step = block.size * typesetting.LEADING
+    first = centre + (len(block.lines) - 1) * step / 2 - block.size * 0.35
+    return [first - index * step for index in range(len(block.lines))]
+
+
+def _stacked(blocks, left, top):
+    """`blocks` set one under the other from `top` down, with the gap given after each."""
+    placed = []
+    for block, gap_after in blocks:
+        for line in block.lines:
+            top -= block.size * typesetting.LEADING
+            placed.append(PlacedLine(line, left, top))
+        top -= gap_after
+    return placed, top
+
+
+def badge_plan(registration, box):
+    """
+    The layout of `registration`'s badge in `box`: every line wrapped and sized so it stays within
+    the badge, the name, organisation and country beside the QR code, the category in the footer.
+    """
     regular, bold = fonts()
+    x, y, width, height = box
     unit = height / (66.75 * mm)  # type sizes below are for a sheet badge; A6 scales them up
     pad = 5 * mm * unit
+    fit = typesetting.fit
+    texts = []
 
+    band = 11 * mm * unit
+    title = fit(
+        registration.event.title, bold, width - 2 * pad, 9 * unit, [(1, 7.5 * unit), (2, 6 * unit)]
+    )
+    for line, baseline in zip(
+        title.lines, _centred_baselines(title, y + height - band / 2), strict=True
+    ):
+        texts.append(PlacedLine(line, x + pad, baseline, colors.white))
+
+    category = fit(
+        str(registration.category.name),
+        bold,
+        width - 2 * pad,
+        10 * unit,
+        [(1, 8 * unit), (2, 7 * unit), (3, 6.5 * unit)],
+    )
+    footer = max(9 * mm * unit, category.height + 3 * mm * unit)
+    for line, baseline in zip(
+        category.lines, _centred_baselines(category, y + footer / 2), strict=True
+    ):
+        texts.append(PlacedLine(line, x + pad, baseline))
+
+    qr_size = min(height - band - footer - 2 * pad - 4 * unit * mm, width * 0.34)
+    qr_x = x + width - pad - qr_size
+    qr_y = y + footer + pad + 3.5 * mm * unit
+    [reference] = fit(
+        registration.reference, regular, qr_size + pad, 7 * unit, [(1, 5 * unit)]
+    ).lines
+    texts.append(
+        PlacedLine(reference, qr_x + (qr_size - reference.width) / 2, qr_y - 3 * mm * unit)
+    )
+
+    text_width = qr_x - x - 2 * pad
+    top = y + height - band - pad * 0.6
+    lowest = y + footer + pad / 2  # no descender may reach into the footer
+    honorific = fit(registration.honorific, regular, text_width, 9 * unit, [(1, 7 * unit)])
+    organisation = fit(
+        registration.organisation, regular, text_width, 9.5 * unit, [(1, 8 * unit), (2, 7.5 * unit)]
+    )
+    country = fit(
+        str(registration.country.name), regular, text_width, 9.5 * unit, [(1, 7.5 * unit)]
+    )
+    # The name is the largest thing on the badge; it gives up size when the column runs short.
+    for largest in typesetting.sizes(17 * unit, 10 * unit):
+        name = fit(
+            registration.full_name,
+            bold,
+            text_width,
+            largest,
+            [(1, 13 * unit), (2, 12 * unit), (3, 11 * unit), (4, 10 * unit)],
+        )
+        stack, bottom = _stacked(
+            [
+                (honorific, 0),
+                # Room for the name's descenders (J, g, ñ's tilde above the next line).
+                (name, name.size * 0.3 + 1 * mm * unit),
+                (organisation, 0),
+                (country, 0),
+            ],
+            x + pad,
+            top,
+        )
+        if bottom - country.size * 0.3 >= lowest:
+            break
+    texts += stack
+    return BadgePlan(box, band, footer, (qr_x, qr_y, qr_size), tuple(texts))
+
+
+def _draw_badge(pdf, registration, box):
+    plan = badge_plan(registration, box)
+    x, y, width, height = box
     pdf.saveState()
     # Where to cut, light enough to vanish once the badge is in its holder.
     pdf.setStrokeColor(CUT_LINE_COLOUR)
@@ -256,31 +373,11 @@ def _draw_badge(pdf, registration, x, y, width, height):
     pdf.setDash(2, 2)
     pdf.rect(x, y, width, height)
     pdf.setDash()
-
-    band = 11 * mm * unit
     pdf.setFillColor(BRAND_COLOUR)
-    pdf.rect(x, y + height - band, width, band, stroke=0, fill=1)
-    pdf.setFillColor(colors.white)
-    event_title = registration.event.title
-    size = _fitting_size(event_title, bold, 9 * unit, 6 * unit, width - 2 * pad)
-    lines = _wrap(event_title, bold, size, width - 2 * pad)[:2]
-    pdf.setFont(bold, size)
-    first_baseline = y + height - band / 2 + (len(lines) - 1) * size * 0.55 - size * 0.35
-    for index, line in enumerate(lines):
-        pdf.drawString(x + pad, first_baseline - index * size * 1.1, line)
-
-    footer = 9 * mm * unit
+    pdf.rect(x, y + height - plan.band_height, width, plan.band_height, stroke=0, fill=1)
     pdf.setFillColor(colors.HexColor("#e8eef2"))
-    pdf.rect(x, y, width, footer, stroke=0, fill=1)
-    pdf.setFillColor(colors.black)
-    category = str(registration.category.name)
-    size = _fitting_size(category, bold, 10 * unit, 6 * unit, width - 2 * pad)
-    pdf.setFont(bold, size)
-    pdf.drawString(x + pad, y + footer / 2 - size * 0.35, category)
-
-    qr_size = min(height - band - footer - 2 * pad - 4 * unit * mm, width * 0.34)
-    qr_x = x + width - pad - qr_size
-    qr_y = y + footer + pad + 3.5 * mm * unit
+    pdf.rect(x, y, width, plan.footer_height, stroke=0, fill=1)
+    qr_x, qr_y, qr_size = plan.qr
     pdf.drawImage(
         # Ten pixels a module: sharp when printed at the badge's 2–3 cm.
         ImageReader(io.BytesIO(reference_qr_png(registration.reference, scale=10))),
@@ -289,25 +386,9 @@ def _draw_badge(pdf, registration, x, y, width, height):
         qr_size,
         qr_size,
     )
-    pdf.setFont(regular, 7 * unit)
-    pdf.drawCentredString(qr_x + qr_size / 2, qr_y - 3 * mm * unit, registration.reference)
-
-    text_width = qr_x - x - 2 * pad
-    top = y + height - band - pad * 0.6
-    if registration.honorific:
-        top = _draw_lines(
-            pdf, registration.honorific, regular, 9 * unit, x + pad, top, text_width, 1
-        )
-    name_size = _fitting_size(registration.full_name, bold, 17 * unit, 11 * unit, text_width)
-    top = _draw_lines(pdf, registration.full_name, bold, name_size, x + pad, top, text_width, 3)
-    # Room for the name's descenders (J, g, ñ's tilde above the next line).
-    top -= name_size * 0.3 + 1 * mm * unit
-    top = _draw_lines(
-        pdf, registration.organisation, regular, 9.5 * unit, x + pad, top, text_width, 2
-    )
-    _draw_lines(
-        pdf, str(registration.country.name), regular, 9.5 * unit, x + pad, top, text_width, 1
-    )
+    for text in plan.texts:
+        pdf.setFillColor(text.colour)
+        typesetting.draw(pdf, text.line, text.x, text.y)
     pdf.restoreState()
 
 
@@ -318,26 +399,14 @@ def badges_pdf(registrations, layout=BadgeLayout.SHEET):
     """
     people = confirmed_in_person(registrations)
     buffer = io.BytesIO()
-    pagesize = landscape(A6) if layout == BadgeLayout.SINGLE else A4
+    pagesize, slots = badge_slots(layout)
     pdf = canvas.Canvas(buffer, pagesize=pagesize, pageCompression=1)
     pdf.setTitle(gettext("Badges"))
-    if layout == BadgeLayout.SINGLE:
-        for registration in people:
-            _draw_badge(pdf, registration, 0, 0, *pagesize)
+    for index, registration in enumerate(people):
+        slot = index % len(slots)
+        if index and not slot:
             pdf.showPage()
-    else:
-        margin = 15 * mm
-        width = (pagesize[0] - 2 * margin) / BadgeLayout.COLUMNS
-        height = (pagesize[1] - 2 * margin) / BadgeLayout.ROWS
-        per_page = BadgeLayout.COLUMNS * BadgeLayout.ROWS
-        for index, registration in enumerate(people):
-            slot = index % per_page
-            if index and not slot:
-                pdf.showPage()
-            column, row = slot % BadgeLayout.COLUMNS, slot // BadgeLayout.COLUMNS
-            x = margin + column * width
-            y = pagesize[1] - margin - (row + 1) * height
-            _draw_badge(pdf, registration, x, y, width, height)
-        pdf.showPage()
+        _draw_badge(pdf, registration, slots[slot])
+    pdf.showPage()
     pdf.save()
     return buffer.getvalue()

@@ -1,13 +1,22 @@
 import io
+import os
+import unicodedata
+from io import StringIO
 
 import pytest
 import zxingcpp
+from django.core.management import call_command
 from django.urls import reverse
+from django.utils import translation
 from PIL import Image
 from pypdf import PdfReader
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfgen import canvas
 
+from agenda.models import Event
 from forum.groups import ORGANISERS
-from registration import documents, qr
+from registration import documents, qr, typesetting
 from registration.models import AttendanceMode, Registration
 
 from .factories import AudienceCategoryFactory, RegistrationFactory, UserFactory, open_event
@@ -225,10 +234,29 @@ def test_single_badges_are_one_per_page_in_name_order(client, organiser, event, 
     ]
 
 
-@pytest.mark.skipif(
-    documents.fonts()[0] == "Helvetica", reason="needs DejaVu Sans (fonts-dejavu-core)"
-)
-def test_names_beyond_latin_1_print_with_the_system_font(client, organiser, event, category):
+def require_font(is_installed, name, package):
+    """Skip a test that needs a font missing here; on CI, where .ci/run installs it, fail instead."""
+    if is_installed:
+        return
+    reason = f"needs {name} (Debian's {package})"
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}: on CI it must run, so .ci/run installs it")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def dejavu():
+    require_font(documents.fonts()[0] == "DejaVuSans", "DejaVu Sans", "fonts-dejavu-core")
+
+
+@pytest.fixture
+def symbola(dejavu):
+    require_font("Symbola" in typesetting.fallback_fonts(), "Symbola", "fonts-symbola")
+
+
+def test_names_beyond_latin_1_print_with_the_system_font(
+    client, organiser, event, category, dejavu
+):
     RegistrationFactory(event=event, category=category, full_name="Łukasz Żółć")
     url = reverse("admin:registration_registration_attendance_sheet", args=[event.pk])
     [text] = pdf_text(client.get(url).content)
@@ -314,3 +342,255 @@ def test_printing_actions_are_not_offered_to_staff_outside_the_organisers(client
     sign_in(client, UserFactory(is_staff=True))
     response = changelist_action(client, "attendance_sheet", participants)
     assert response.status_code == 403
+
+
+# Long texts on badges --------------------------------------------------------------------------
+
+LONG_NAME = "María de los Ángeles Fernández-Villavicencio Montenegro de la Torre y Santisteban"
+LONG_ORGANISATION = (
+    "Secretaría Permanente del Sistema Económico Latinoamericano y del Caribe, Dirección de "
+    "Relaciones para la Integración y Cooperación"
+)
+LAYOUTS = [documents.BadgeLayout.SHEET, documents.BadgeLayout.SINGLE]
+
+
+@pytest.fixture
+def meeting():
+    """The meeting as its data file gives it, with its own (long) audience categories."""
+    call_command("load_meeting", stdout=StringIO())
+    return Event.objects.get(slug="cross-border-cooperation-2024")
+
+
+@pytest.fixture
+def meeting_badges(meeting):
+    """A confirmed in-person participant in each of the meeting's categories, with long details."""
+    return [
+        RegistrationFactory(
+            event=meeting,
+            category=category,
+            honorific="Excelentísima Señora Embajadora Extraordinaria y Plenipotenciaria",
+            full_name=LONG_NAME,
+            organisation=LONG_ORGANISATION,
+        )
+        for category in meeting.audience_categories.all()
+    ]
+
+
+def ink(text):
+    """From the baseline, how far a line's letters reach down and up (descenders, accents)."""
+    return text.y - 0.3 * text.line.size, text.y + 0.95 * text.line.size
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_every_badge_line_stays_within_the_badge_for_the_meetings_categories(
+    meeting_badges, layout, language
+):
+    _, slots = documents.badge_slots(layout)
+    box_x, box_y, width, height = slots[-1]
+    with translation.override(language):
+        for registration in meeting_badges:
+            plan = documents.badge_plan(registration, slots[-1])
+            qr_x, qr_y, qr_size = plan.qr
+            footer_top = box_y + plan.footer_height
+            band_bottom = box_y + height - plan.band_height
+            category_lines = []
+            for text in plan.texts:
+                bottom, top = ink(text)
+                right = text.x + text.line.width
+                assert box_x < text.x and right < box_x + width, text
+                assert box_y < bottom and top < box_y + height, text
+                # Each line keeps to its own part of the badge: the band, the footer, under the
+                # QR code (the reference) or the column beside it, never across two of them.
+                if top <= footer_top:
+                    category_lines.append(text.line.text)
+                elif text.line.text == registration.reference:
+                    assert qr_x - 5 * mm < text.x and right < qr_x + qr_size + 5 * mm, text
+                else:
+                    assert bottom >= band_bottom or (
+                        right < qr_x and bottom > footer_top and top < band_bottom
+                    ), text
+            # The category is whole, only wrapped.
+            assert " ".join(category_lines) == str(registration.category.name)
+
+
+class DrawnText:
+    """Records every string a ReportLab canvas draws, where, in which font and at which size."""
+
+    def __init__(self, monkeypatch):
+        self.calls = []
+        for method, anchor in [
+            ("drawString", 0),
+            ("drawCentredString", 0.5),
+            ("drawRightString", 1),
+        ]:
+            original = getattr(canvas.Canvas, method)
+            monkeypatch.setattr(canvas.Canvas, method, self._spy(original, anchor))
+
+    def _spy(self, original, anchor):
+        def spy(pdf, x, y, text, *args, **kwargs):
+            width = pdfmetrics.stringWidth(text, pdf._fontname, pdf._fontsize)
+            left = x - anchor * width
+            self.calls.append((pdf.getPageNumber(), left, left + width, y, text))
+            return original(pdf, x, y, text, *args, **kwargs)
+
+        return spy
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_drawn_badges_keep_every_line_within_the_badge(monkeypatch, meeting_badges, layout):
+    drawn = DrawnText(monkeypatch)
+    with translation.override("es"):
+        content = documents.badges_pdf(Registration.objects.all(), layout)
+        categories = [str(registration.category.name) for registration in meeting_badges]
+
+    _, slots = documents.badge_slots(layout)
+    assert drawn.calls
+    for page, left, right, y, text in drawn.calls:
+        badges = [
+            (x, x + width)
+            for x, bottom, width, height in slots
+            if x <= left < x + width and bottom < y < bottom + height
+        ]
+        assert badges, f"{text!r} drawn outside every badge (page {page}, x={left:.1f}, y={y:.1f})"
+        [(badge_left, badge_right)] = badges
+        assert right <= badge_right, (
+            f"{text!r} on page {page} spans {left:.1f}–{right:.1f} pt, "
+            f"its badge {badge_left:.1f}–{badge_right:.1f} pt"
+        )
+    printed = " ".join(" ".join(text.split()) for text in pdf_text(content))
+    for category in categories:
+        assert category in printed
+
+
+def test_a_name_too_long_for_the_badge_ends_in_an_ellipsis_within_it(event, category):
+    person = RegistrationFactory(event=event, category=category, full_name="Nombre " * 28)
+    _, [slot] = documents.badge_slots(documents.BadgeLayout.SINGLE)
+    plan = documents.badge_plan(person, slot)
+    name_lines = [text for text in plan.texts if text.line.text.startswith("Nombre")]
+
+    assert len(name_lines) == 4
+    assert name_lines[-1].line.text.endswith(typesetting.ELLIPSIS)
+    assert all(text.x + text.line.width < plan.qr[0] for text in name_lines)
+
+
+def test_long_names_wrap_after_hyphens_before_shrinking():
+    regular, bold = documents.fonts()
+    block = typesetting.fit("Fernández-Villavicencio", bold, 105, 14, [(1, 13), (2, 12)])
+
+    assert (block.size, block.is_cut) == (14, False)
+    assert [line.text for line in block.lines] == ["Fernández-", "Villavicencio"]
+    assert all(line.width <= 105 for line in block.lines)
+
+
+# Scripts and emoji -------------------------------------------------------------------------------
+
+# pypdf reads a page as a viewer copies it: glyphs in the order they are painted, with each run of
+# right-to-left letters turned back into reading order. So a name painted in visual order comes
+# back as it was typed, and one painted in typing order (left to right) comes back reversed.
+# "Muhammad Ali" comes back in joined letters: initial, medial and final presentation forms.
+ARABIC_NAME, ARABIC_JOINED = "محمد علي", "\ufee3\ufea4\ufee4\ufeaa \ufecb\ufee0\ufef2"
+HEBREW_NAME = "שרה כהן"  # Sarah Cohen
+THUMBS_UP = "\N{THUMBS UP SIGN}"  # an emoji DejaVu Sans has no glyph for
+
+
+def drawn_characters(content):
+    """(font, character) for every character the PDF draws, the font as its file names itself."""
+    drawn = []
+    for page in PdfReader(io.BytesIO(content)).pages:
+
+        def visit(text, cm, tm, font, size):
+            if font is not None and text.strip():
+                name = str(font["/BaseFont"]).lstrip("/").split("+")[-1]
+                drawn.extend((name, char) for char in text if not char.isspace())
+
+        page.extract_text(visitor_text=visit)
+    return drawn
+
+
+def characters_without_a_glyph(content):
+    """Characters drawn in a font that lacks them: each would print as the empty .notdef box."""
+    charmaps = {}
+    for name in (*documents.fonts(), *typesetting.fallback_fonts()):
+        face = pdfmetrics.getFont(name).face
+        if hasattr(face, "charToGlyph"):
+            charmaps[face.name.decode()] = face.charToGlyph
+        else:  # a built-in font, in WinAnsi encoding
+            charmaps[name] = {
+                ord(char) for char in bytes(range(32, 256)).decode("cp1252", "ignore")
+            }
+    return [
+        (font, char) for font, char in drawn_characters(content) if ord(char) not in charmaps[font]
+    ]
+
+
+def documents_for(registrations):
+    """Every PDF documents.py makes, for these registrations."""
+    event = registrations[0].event
+    queryset = Registration.objects.filter(
+        pk__in=[registration.pk for registration in registrations]
+    )
+    return {
+        "attendance sheet": documents.attendance_sheet_pdf(event, queryset),
+        **{f"badges ({layout})": documents.badges_pdf(queryset, layout) for layout in LAYOUTS},
+    }
+
+
+def test_arabic_and_hebrew_names_print_joined_and_in_reading_order(dejavu, event, category):
+    people = [
+        RegistrationFactory(event=event, category=category, full_name=name, organisation=name)
+        for name in [ARABIC_NAME, HEBREW_NAME]
+    ]
+    for document, content in documents_for(people).items():
+        text = "\n".join(pdf_text(content))
+        assert text.count(ARABIC_JOINED) == 2 and text.count(HEBREW_NAME) == 2, document
+        # Never the letters unjoined, or reversed.
+        assert ARABIC_NAME not in text and ARABIC_NAME[::-1] not in text, document
+        assert HEBREW_NAME[::-1] not in text, document
+        assert characters_without_a_glyph(content) == [], document
+
+
+def test_a_long_arabic_name_wraps_in_reading_order(dejavu):
+    regular, bold = documents.fonts()
+    name = "عبد الرحمن بن محمد بن عبد الله بن علي بن حسن الهاشمي"
+    block = typesetting.fit(name, bold, 100, 12, [(4, 12)])
+
+    assert len(block.lines) > 1 and not block.is_cut
+    # Read each line from its right end, top line first, and the name is whole and in order.
+    read = [" ".join(word[::-1] for word in reversed(line.text.split())) for line in block.lines]
+    # Compatibility normalisation turns the joined forms back into the letters typed.
+    assert unicodedata.normalize("NFKC", " ".join(read)) == name
+
+
+def test_emoji_print_in_a_font_that_has_them(symbola, event, category):
+    person = RegistrationFactory(
+        event=event, category=category, full_name=f"Ana {THUMBS_UP} Pérez", organisation="Café ☕"
+    )
+    for document, content in documents_for([person]).items():
+        text = "\n".join(pdf_text(content))
+        assert "Ana" in text and "Pérez" in text and THUMBS_UP in text, document
+        assert ("Symbola", THUMBS_UP) in drawn_characters(content), document
+        assert characters_without_a_glyph(content) == [], document
+
+
+def test_without_a_fallback_font_emoji_are_left_out_not_boxed(monkeypatch, dejavu, event, category):
+    monkeypatch.setattr(typesetting, "fallback_fonts", lambda: ())
+    person = RegistrationFactory(event=event, category=category, full_name=f"Ana {THUMBS_UP} Pérez")
+    for document, content in documents_for([person]).items():
+        text = "\n".join(pdf_text(content))
+        assert "Ana" in text and "Pérez" in text and THUMBS_UP not in text, document
+        assert characters_without_a_glyph(content) == [], document
+
+
+def test_without_dejavu_sans_what_helvetica_cannot_draw_is_left_out(monkeypatch, event, category):
+    helvetica = ("Helvetica", "Helvetica-Bold")
+    monkeypatch.setattr(typesetting, "fonts", lambda: helvetica)
+    monkeypatch.setattr(documents, "fonts", lambda: helvetica)
+    monkeypatch.setattr(typesetting, "fallback_fonts", lambda: ())
+    person = RegistrationFactory(
+        event=event, category=category, full_name=f"José {ARABIC_NAME} {THUMBS_UP} Núñez"
+    )
+    for document, content in documents_for([person]).items():
+        text = "\n".join(pdf_text(content))
+        assert "José Núñez" in text, document
+        assert characters_without_a_glyph(content) == [], document
