@@ -26,10 +26,12 @@ from django.utils.csp import LazyNonce
 from django.utils.http import http_date
 from icalendar import Calendar
 
+import pagecache
 from agenda.models import Event, Session, SessionSpeaker
 from agenda.timezones import COOKIE_NAME
 from pagecache import PublicPageCacheMiddleware, mark_public_page
 from registration.models import RegistrationSettings
+from tests.languages import url as localised_url
 from tests.registration.factories import UserFactory
 from tests.registration.staff import sign_in, staff_member
 
@@ -733,3 +735,18 @@ def test_an_unknown_calendar_is_not_found_whatever_the_validators(client, meetin
     ):
         response = client.get(url, headers={"If-None-Match": "*"})
         assert response.status_code == 404
+
+
+def test_one_process_remembers_a_bounded_number_of_public_addresses(client, meeting, settings):
+
+    pagecache._public_paths.clear()
+    settings.PUBLIC_PAGE_PATHS_MAX = 2
+    sessions = list(meeting.sessions.order_by("starts_at"))[:4]
+    for session in sessions:
+        address = localised_url(
+            "en", "agenda:session-detail", event_slug=meeting.slug, pk=session.pk
+        )
+        assert client.get(address).status_code == 200
+    assert len(pagecache._public_paths) == 2
+    # An address past the bound is still served, drawn each time.
+    assert client.get(address).status_code == 200

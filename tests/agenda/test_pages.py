@@ -545,3 +545,15 @@ def test_calendar_links_use_the_site_address_whatever_the_host_header(client, se
     assert f'href="webcal://forum.example.org{feed}"' in html
     assert f'href="https://forum.example.org{feed}"' in html
     assert "localhost" not in html
+
+
+@pytest.mark.parametrize("spelling", ["0{pk}", "00{pk}", "000000{pk}"])
+def test_a_session_has_one_address_other_spellings_of_its_number_are_not_found(
+    client, meeting, spelling
+):
+    session = meeting.sessions.order_by("starts_at").first()
+    canonical = url("en", "agenda:session-detail", event_slug=meeting.slug, pk=session.pk)
+    assert client.get(canonical).status_code == 200
+    other = canonical.replace(f"/{session.pk}/", "/" + spelling.format(pk=session.pk) + "/")
+    assert client.get(other).status_code == 404
+    assert client.get(other + "calendar.ics").status_code == 404
