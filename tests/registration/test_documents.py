@@ -368,7 +368,7 @@ def meeting_badges(meeting):
         RegistrationFactory(
             event=meeting,
             category=category,
-            honorific="Excelentísima Señora Embajadora Extraordinaria y Plenipotenciaria",
+            honorific="Excelentísima Embajadora Extraordinaria y Plenipotenciaria",
             full_name=LONG_NAME,
             organisation=LONG_ORGANISATION,
         )
