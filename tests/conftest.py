@@ -3,7 +3,9 @@ import contextlib
 import pytest
 from django.core.cache import caches
 
+from forum.groups import ORGANISERS
 from pagecache import forget_fingerprint
+from tests.registration.staff import sign_in, staff_member
 
 
 @pytest.fixture(autouse=True)
@@ -42,3 +44,9 @@ def _start_with_an_empty_cache():
         # A test's own throwaway cache server may already be gone.
         with contextlib.suppress(Exception):
             cache.clear()
+
+
+@pytest.fixture
+def organiser(client):
+    """A member of the organisers' group, signed in with two-factor authentication as admin asks."""
+    return sign_in(client, staff_member(ORGANISERS))

@@ -1,22 +1,12 @@
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from agenda.models import Session
 from tests.registration.factories import UserFactory
-from tests.registration.staff import sign_in
 
 from .factories import EventFactory, OrganisationFactory, SessionFactory, SpeakerFactory, lima
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def organiser(client):
-    user = UserFactory(is_staff=True)
-    user.groups.add(Group.objects.get(name="Organisers"))
-    # Staff open the admin only after two-factor authentication (forum/admin_access.py).
-    return sign_in(client, user)
 
 
 def session_form(session, **changes):

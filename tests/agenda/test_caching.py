@@ -33,7 +33,6 @@ from pagecache import PublicPageCacheMiddleware, mark_public_page
 from registration.models import RegistrationSettings
 from tests.languages import url as localised_url
 from tests.registration.factories import UserFactory
-from tests.registration.staff import sign_in, staff_member
 
 from .factories import (
     EventFactory,
@@ -491,11 +490,6 @@ def test_registration_opening_shows_on_the_event_page_without_any_edit(client):
 
 
 # Through the admin -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def organiser(client):
-    return sign_in(client, staff_member("Organisers"))
 
 
 def session_change_form(session, **changes):

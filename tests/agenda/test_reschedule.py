@@ -28,11 +28,6 @@ def utc(day, hour, minute=0):
 
 
 @pytest.fixture
-def organiser(client):
-    return sign_in(client, staff_member("Organisers"))
-
-
-@pytest.fixture
 def event():
     event = EventFactory(title_en="Working meeting", title_es="Reunión de trabajo")
     for title_es, title_en, starts_at, ends_at in [

@@ -1,6 +1,7 @@
 import datetime
 
 import factory
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
@@ -105,3 +106,10 @@ def details(category, mode=AttendanceMode.IN_PERSON, **overrides):
     }
     values.update(overrides)
     return values
+
+
+def verified_user(email=None, **fields):
+    """An account whose address is confirmed, as if its owner had followed the mail's link."""
+    user = UserFactory(**({"email": email} if email else {}), **fields)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user

@@ -8,7 +8,6 @@ registration. Organisers and Ana herself do see her data: the markers are real.
 """
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.urls import reverse
@@ -17,7 +16,7 @@ from django.utils import translation
 from registration import services
 from registration.models import AttendanceMode, Consent, Registration
 
-from .factories import AudienceCategoryFactory, UserFactory, details, open_event
+from .factories import AudienceCategoryFactory, UserFactory, details, open_event, verified_user
 from .staff import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -36,12 +35,6 @@ CHECK_IN_STAFF = "Check-in staff"
 def url(name, **kwargs):
     with translation.override("es"):
         return reverse(name, kwargs=kwargs)
-
-
-def verified_user(email=None):
-    user = UserFactory(**({"email": email} if email else {}))
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
 
 
 @pytest.fixture

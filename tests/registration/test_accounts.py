@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from .factories import UserFactory, open_event
+from .factories import UserFactory, open_event, verified_user
 from .page_reading import read
 
 pytestmark = pytest.mark.django_db
@@ -47,12 +47,6 @@ def url(language, name, *args, **kwargs):
 def translated(language, message):
     with translation.override(language):
         return gettext(message)
-
-
-def verified_user(email="ana@example.org"):
-    user = UserFactory(email=email)
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    return user
 
 
 def sign_up(client, language, email, **extra):

@@ -45,11 +45,6 @@ def event():
     return open_event(in_person_places=2, virtual_places=None)
 
 
-@pytest.fixture
-def category(event):
-    return AudienceCategoryFactory(event=event)
-
-
 def register(event, category, mode=IN_PERSON, user=None, **extra):
     return services.register(
         event=event, user=user or UserFactory(), details=details(category, mode), **extra

@@ -7,7 +7,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from forum.groups import ORGANISERS
 from registration.models import AttendanceMode, Registration
 from tests.agenda.factories import lima
 
@@ -19,7 +18,7 @@ from .factories import (
     set_registration,
 )
 from .page_reading import read
-from .staff import sign_in, staff_member
+from .staff import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -95,11 +94,6 @@ def read_dashboard(response):
     reader = DashboardReader()
     reader.feed(response.content.decode())
     return reader
-
-
-@pytest.fixture
-def organiser(client):
-    return sign_in(client, staff_member(ORGANISERS))
 
 
 @pytest.fixture

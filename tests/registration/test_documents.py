@@ -15,12 +15,11 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
 
 from agenda.models import Event
-from forum.groups import ORGANISERS
 from registration import documents, qr, typesetting
 from registration.models import AttendanceMode, Registration
 
-from .factories import AudienceCategoryFactory, RegistrationFactory, UserFactory, open_event
-from .staff import sign_in, staff_member
+from .factories import RegistrationFactory, UserFactory, open_event
+from .staff import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -41,18 +40,8 @@ def spanish(url):
 
 
 @pytest.fixture
-def organiser(client):
-    return sign_in(client, staff_member(ORGANISERS))
-
-
-@pytest.fixture
 def event():
     return open_event(title_en="Cross-border cooperation meeting", in_person_places=100)
-
-
-@pytest.fixture
-def category(event):
-    return AudienceCategoryFactory(event=event, name_en="Government", name_es="Gobierno")
 
 
 @pytest.fixture

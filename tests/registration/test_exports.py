@@ -9,12 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from forum.groups import ORGANISERS
 from registration.models import AttendanceMode, Consent, Registration
 
-from .factories import AudienceCategoryFactory, RegistrationFactory, UserFactory, open_event
+from .factories import RegistrationFactory, UserFactory
 from .page_reading import read
-from .staff import sign_in, staff_member
+from .staff import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -49,21 +48,6 @@ def in_language(language, url):
 
 def export_url(language="en", query=""):
     return in_language(language, reverse("admin:registration_registration_export")) + query
-
-
-@pytest.fixture
-def organiser(client):
-    return sign_in(client, staff_member(ORGANISERS))
-
-
-@pytest.fixture
-def event():
-    return open_event()
-
-
-@pytest.fixture
-def category(event):
-    return AudienceCategoryFactory(event=event, name_en="Government", name_es="Gobierno")
 
 
 def export_csv(client, language="en", query=""):

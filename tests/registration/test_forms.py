@@ -11,7 +11,6 @@ Django's own messages are checked in Spanish.
 import html
 
 import pytest
-from allauth.account.models import EmailAddress
 from django import forms
 from django.test.html import parse_html
 from django.urls import reverse
@@ -21,29 +20,11 @@ from django.utils.translation import gettext
 from registration.forms import LongSelect
 from registration.models import AttendanceMode, Consent, Registration
 
-from .factories import AudienceCategoryFactory, RegistrationFactory, UserFactory, open_event
+from .factories import AudienceCategoryFactory, RegistrationFactory, open_event
 
 pytestmark = pytest.mark.django_db
 
 IN_PERSON, VIRTUAL = AttendanceMode.IN_PERSON, AttendanceMode.VIRTUAL
-
-
-@pytest.fixture
-def event():
-    return open_event()
-
-
-@pytest.fixture
-def category(event):
-    return AudienceCategoryFactory(event=event)
-
-
-@pytest.fixture
-def participant(client):
-    user = UserFactory()
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    client.force_login(user)
-    return user
 
 
 def form_data(category, /, **overrides):

@@ -12,7 +12,7 @@ from django.test import Client
 
 from tests.languages import LANGUAGES, translated, url
 
-from .factories import RegistrationFactory, UserFactory, open_event
+from .factories import RegistrationFactory, UserFactory
 from .staff import sign_in, staff_member
 
 pytestmark = pytest.mark.django_db
@@ -78,11 +78,6 @@ def way_out(language):
 def my_registration(language, event):
     target = url(language, "registration:my-registration", event_slug=event.slug)
     return ("link", target, translated(language, "My registration"))
-
-
-@pytest.fixture
-def event():
-    return open_event()
 
 
 @pytest.fixture

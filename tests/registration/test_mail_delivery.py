@@ -18,7 +18,6 @@ from email import message_from_bytes, policy
 import pytest
 import time_machine
 from aiosmtpd.controller import Controller
-from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.tasks import TaskResultStatus
@@ -32,7 +31,13 @@ from registration.models import Message, MessageDelivery, Registration
 from registration.tasks import send_message_delivery, send_registration_email
 from tests.agenda.factories import SessionFactory, lima
 
-from .factories import AudienceCategoryFactory, RegistrationFactory, UserFactory, open_event
+from .factories import (
+    AudienceCategoryFactory,
+    RegistrationFactory,
+    UserFactory,
+    open_event,
+    verified_user,
+)
 from .staff import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -138,12 +143,6 @@ def staff_with(*codenames):
 
 
 ORGANISER = ("view_undeliveredmail", "resend_undeliveredmail")
-
-
-def verified_user(**kwargs):
-    user = UserFactory(**kwargs)
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
 
 
 def register_through_the_site(client, event, category, user):

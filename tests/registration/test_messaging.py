@@ -22,11 +22,6 @@ REGISTRATIONS = "/en/admin/registration/registration/"
 
 
 @pytest.fixture
-def organiser(client):
-    return sign_in(client, staff_member("Organisers"))
-
-
-@pytest.fixture
 def event():
     return open_event(title_es="Reunión de trabajo", title_en="Working meeting", virtual_places=2)
 

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
@@ -20,7 +19,7 @@ from django.utils import translation
 from registration import ratelimits, services
 from registration.models import AttendanceMode, Registration
 
-from .factories import AudienceCategoryFactory, UserFactory, details, open_event
+from .factories import details, open_event, verified_user
 from .page_reading import read
 
 pytestmark = pytest.mark.django_db
@@ -47,27 +46,9 @@ def url(name, language="en", **kwargs):
         return reverse(f"registration:{name}", kwargs=kwargs)
 
 
-def verified_user():
-    user = UserFactory()
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
-
-
 @pytest.fixture
 def event():
     return open_event(in_person_places=1, virtual_places=None)
-
-
-@pytest.fixture
-def category(event):
-    return AudienceCategoryFactory(event=event)
-
-
-@pytest.fixture
-def participant(client):
-    user = verified_user()
-    client.force_login(user)
-    return user
 
 
 def registered(event, category, user):

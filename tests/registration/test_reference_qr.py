@@ -12,7 +12,7 @@ from PIL import Image
 from registration.emails import Kind, build_message
 from registration.models import AttendanceMode, Registration
 
-from .factories import RegistrationFactory, open_event
+from .factories import RegistrationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -57,11 +57,6 @@ def inline_images(email):
         for part in mime.walk()
         if part.get_content_type() == "image/png"
     }
-
-
-@pytest.fixture
-def event():
-    return open_event()
 
 
 @pytest.mark.parametrize("kind", [Kind.CONFIRMED, Kind.PROMOTED, Kind.APPROVED, Kind.REMINDER])

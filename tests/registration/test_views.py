@@ -24,6 +24,7 @@ from .factories import (
     details,
     open_event,
     set_registration,
+    verified_user,
 )
 from .page_reading import read
 
@@ -37,12 +38,6 @@ JOIN_URL = "https://meet.example.org/j/secret-join-link-4242"
 def url(name, language="en", **kwargs):
     with translation.override(language):
         return reverse(f"registration:{name}", kwargs=kwargs)
-
-
-def verified_user(**kwargs):
-    user = UserFactory(**kwargs)
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
 
 
 def register(event, category, mode=IN_PERSON, user=None, **extra):
@@ -80,18 +75,6 @@ def event():
     event = open_event(in_person_places=2, virtual_places=None)
     SessionFactory(event=event, starts_at=lima(9), ends_at=lima(10))
     return event
-
-
-@pytest.fixture
-def category(event):
-    return AudienceCategoryFactory(event=event)
-
-
-@pytest.fixture
-def participant(client):
-    user = verified_user()
-    client.force_login(user)
-    return user
 
 
 # Registering ---------------------------------------------------------------------------------
