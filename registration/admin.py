@@ -10,15 +10,18 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.formats import base_formats
 from import_export.forms import ExportForm
-from modeltranslation.admin import TranslationAdmin
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
 from agenda.admin import EventAdmin
 from agenda.models import Event
 
 from . import admin_console, dashboard, documents, services
+from .admin_forms import CertificateSignatoryForm
 from .exports import ExportActionMixin, RegistrationResource
 from .models import (
     AudienceCategory,
+    Certificate,
+    CertificateSignatory,
     Consent,
     Registration,
     RegistrationError,
@@ -50,6 +53,23 @@ class RegistrationSettingsInline(admin.StackedInline):
     ]
 
 
+class CertificateSignatoryInline(TranslationStackedInline):
+    """Who signs the event's certificates of participation, edited on the event's own page."""
+
+    model = CertificateSignatory
+    form = CertificateSignatoryForm
+    can_delete = False
+    max_num = 1
+    extra = 1
+    verbose_name = verbose_name_plural = _("Certificates of participation")
+    fields = ["name", "position", "has_signature_image", "signature_upload", "remove_signature"]
+    readonly_fields = ["has_signature_image"]
+
+    @admin.display(description=_("signature image stored"), boolean=True)
+    def has_signature_image(self, signatory):
+        return bool(signatory and signatory.has_signature)
+
+
 def agenda_change_notice_url(event):
     """The composer of registration.messaging, ready to tell `event`'s registrants of a change."""
     query = urlencode({"event": event.pk, "kind": "agenda_changed"})
@@ -66,8 +86,8 @@ class EventWithRegistrationAdmin(EventAdmin):
     telling the registrants when the agenda moves.
     """
 
-    inlines = [RegistrationSettingsInline, *EventAdmin.inlines]
-    actions = [*EventAdmin.actions, "notify_registrants"]
+    inlines = [RegistrationSettingsInline, CertificateSignatoryInline, *EventAdmin.inlines]
+    actions = [*EventAdmin.actions, "notify_registrants", "send_certificates"]
 
     def after_reschedule(self, request, event):
         if self.has_notify_permission(request):
@@ -87,6 +107,35 @@ class EventWithRegistrationAdmin(EventAdmin):
             self.message_user(request, _("Select one event to notify about."), messages.WARNING)
             return None
         return redirect(agenda_change_notice_url(queryset.get()))
+
+    @admin.action(
+        description=_("Send the certificates of participation by e-mail"),
+        permissions=["send_certificates"],
+    )
+    def send_certificates(self, request, queryset):
+        for event in queryset:
+            try:
+                run = services.send_certificates(event, by=request.user)
+            except RegistrationError as error:
+                self.message_user(request, f"{event}: {error}", messages.WARNING)
+                continue
+            self.message_user(
+                request,
+                gettext(
+                    "%(event)s: %(queued)s certificates sent now, %(already)s sent before, "
+                    "%(revoked)s revoked and not sent."
+                )
+                % {
+                    "event": event,
+                    "queued": run.queued,
+                    "already": run.already_sent,
+                    "revoked": run.revoked,
+                },
+                messages.SUCCESS,
+            )
+
+    def has_send_certificates_permission(self, request):
+        return request.user.has_perm("registration.change_registration")
 
     def has_notify_permission(self, request):
         return request.user.has_perm("registration.add_message")
@@ -149,6 +198,27 @@ class ConsentInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class CertificateInline(ReadOnlyInline):
+    model = Certificate
+    fields = ["issued_at", "attendance_mode", "emailed_at", "revoked_at", "revoked_by", "code"]
+    readonly_fields = fields
+
+
+class AttendedFilter(admin.SimpleListFilter):
+    title = _("attended")
+    parameter_name = "attended"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.attended()
+        if self.value() == "no":
+            return queryset.exclude(pk__in=queryset.attended().values("pk"))
+        return queryset
+
+
 def _apply(modeladmin, request, queryset, action, done_message):
     """Run a service on each selected registration; report what worked and what the rules refused."""
     done = 0
@@ -191,9 +261,10 @@ class RegistrationAdmin(ExportActionMixin, admin.ModelAdmin):
         "category",
         "attendance_mode",
         "status",
+        "attended",
         "created_at",
     ]
-    list_filter = ["event", "status", "attendance_mode", "category", "country"]
+    list_filter = ["event", "status", "attendance_mode", AttendedFilter, "category", "country"]
     search_fields = ["reference", "full_name", "email", "organisation"]
     list_select_related = ["event", "category"]
     date_hierarchy = "created_at"
@@ -208,6 +279,13 @@ class RegistrationAdmin(ExportActionMixin, admin.ModelAdmin):
         "reminder_sent_at",
         "checked_in_at",
         "checked_in_by",
+        "attended",
+        "joined_online_first_at",
+        "joined_online_last_at",
+        "online_join_count",
+        "attendance_marked",
+        "attendance_marked_at",
+        "attendance_marked_by",
     ]
     fieldsets = [
         (None, {"fields": ["reference", "event", "user", "status", "queued_at"]}),
@@ -243,8 +321,23 @@ class RegistrationAdmin(ExportActionMixin, admin.ModelAdmin):
                 ]
             },
         ),
+        (
+            _("Attendance"),
+            {
+                "fields": [
+                    "attended",
+                    ("joined_online_first_at", "joined_online_last_at", "online_join_count"),
+                    ("attendance_marked", "attendance_marked_at", "attendance_marked_by"),
+                ],
+                "description": _(
+                    "Attendance comes from the arrival recorded at the desk or the personal join "
+                    "link used during the meeting; the actions “Mark as attended” and “Mark as "
+                    "not attended” in the list override them, recorded with who and when."
+                ),
+            },
+        ),
     ]
-    inlines = [StatusChangeInline, ConsentInline]
+    inlines = [StatusChangeInline, ConsentInline, CertificateInline]
     actions = [
         "approve_selected",
         "confirm_selected",
@@ -252,8 +345,15 @@ class RegistrationAdmin(ExportActionMixin, admin.ModelAdmin):
         "attendance_sheet",
         "badges_sheet",
         "badges_single",
+        "mark_attended",
+        "mark_not_attended",
+        "revoke_certificates",
         admin_console.message_registrants,
     ]
+
+    @admin.display(description=_("attended"), boolean=True)
+    def attended(self, registration):
+        return registration.attended
 
     def get_readonly_fields(self, request, obj=None):
         # Mode and category change through the rules (capacity, waiting list), not by editing.
@@ -465,3 +565,45 @@ class RegistrationAdmin(ExportActionMixin, admin.ModelAdmin):
     )
     def badges_single(self, request, queryset):
         return self._badges(request, queryset, documents.BadgeLayout.SINGLE)
+
+    @admin.action(description=_("Mark the selected as attended"), permissions=["change"])
+    def mark_attended(self, request, queryset):
+        _apply(
+            self,
+            request,
+            queryset,
+            lambda registration, by: services.mark_attendance(registration, True, by=by),
+            lambda n: (
+                ngettext(
+                    "%d registration marked as attended.", "%d registrations marked as attended.", n
+                )
+                % n
+            ),
+        )
+
+    @admin.action(description=_("Mark the selected as not attended"), permissions=["change"])
+    def mark_not_attended(self, request, queryset):
+        _apply(
+            self,
+            request,
+            queryset,
+            lambda registration, by: services.mark_attendance(registration, False, by=by),
+            lambda n: (
+                ngettext(
+                    "%d registration marked as not attended.",
+                    "%d registrations marked as not attended.",
+                    n,
+                )
+                % n
+            ),
+        )
+
+    @admin.action(description=_("Revoke the certificates of the selected"), permissions=["change"])
+    def revoke_certificates(self, request, queryset):
+        _apply(
+            self,
+            request,
+            queryset,
+            services.revoke_certificate,
+            lambda n: ngettext("%d certificate revoked.", "%d certificates revoked.", n) % n,
+        )
