@@ -122,8 +122,8 @@ class EventWithRegistrationAdmin(EventAdmin):
             self.message_user(
                 request,
                 gettext(
-                    "%(event)s: %(queued)s certificates sent now, %(already)s sent before, "
-                    "%(revoked)s revoked and not sent."
+                    "%(event)s: certificates sent now: %(queued)s; sent before: %(already)s; "
+                    "revoked, not sent: %(revoked)s."
                 )
                 % {
                     "event": event,
@@ -322,7 +322,7 @@ class RegistrationAdmin(ExportActionMixin, admin.ModelAdmin):
             },
         ),
         (
-            _("Attendance"),
+            _("Attendance at the meeting"),
             {
                 "fields": [
                     "attended",

@@ -45,8 +45,9 @@ def duration_text(event):
 
 
 def mode_text(mode):
+    """How the person took part, as the certificate and its verification page say it."""
     if mode == AttendanceMode.IN_PERSON:
-        return gettext("in person, in Lima")
+        return gettext("in person in Lima")
     return gettext("online")
 
 
@@ -58,22 +59,22 @@ def certificate_texts(certificate):
     """What the certificate says, line by line, in the active language."""
     registration = certificate.registration
     event = registration.event
+    organisers = organisers_text(event)
     return {
         "title": gettext("Certificate of participation"),
         "certifies": gettext("This is to certify that"),
         "name": registration.full_name,
-        "took_part": gettext("took part %(mode)s in the meeting")
-        % {"mode": mode_text(certificate.attendance_mode)},
+        "took_part": gettext("took part in the meeting"),
         "meeting": event.title,
         "when": gettext("held on %(date)s, with a duration of %(duration)s.")
         % {
             "date": date_format(event.local_starts_at, "DATE_FORMAT"),
             "duration": duration_text(event),
         },
-        "organisers": gettext("Organised by: %(organisers)s")
-        % {"organisers": organisers_text(event)}
-        if event.organisers.exists()
+        "organisers": gettext("Organised by: %(organisers)s") % {"organisers": organisers}
+        if organisers
         else "",
+        "mode": gettext("Attendance: %(mode)s") % {"mode": mode_text(certificate.attendance_mode)},
         "verify": gettext("Check this certificate at:"),
     }
 
@@ -147,7 +148,8 @@ def certificate_pdf(certificate):
         top = _centred(pdf, texts["name"], bold, 26, [(1, 18), (2, 16)], top - 5 * mm)
         top = _centred(pdf, texts["took_part"], regular, 14, [(2, 11)], top - 5 * mm)
         top = _centred(pdf, texts["meeting"], bold, 17, [(2, 13), (3, 11)], top - 3 * mm)
-        _centred(pdf, texts["when"], regular, 14, [(2, 11)], top - 3 * mm)
+        top = _centred(pdf, texts["when"], regular, 14, [(2, 11)], top - 3 * mm)
+        _centred(pdf, texts["mode"], regular, 12, [(2, 10)], top - 2 * mm)
 
         _signatory(pdf, signatory, regular, bold)
 
