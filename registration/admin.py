@@ -5,6 +5,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +22,6 @@ from .admin_forms import CertificateSignatoryForm
 from .exports import ExportActionMixin, RegistrationResource
 from .models import (
     AudienceCategory,
-    Certificate,
     CertificateSignatory,
     Consent,
     Registration,
@@ -198,12 +199,6 @@ class ConsentInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class CertificateInline(ReadOnlyInline):
-    model = Certificate
-    fields = ["issued_at", "attendance_mode", "emailed_at", "revoked_at", "revoked_by", "code"]
-    readonly_fields = fields
-
-
 class AttendedFilter(admin.SimpleListFilter):
     title = _("attended")
     parameter_name = "attended"
@@ -286,6 +281,7 @@ class RegistrationAdmin(ExportActionMixin, admin.ModelAdmin):
         "attendance_marked",
         "attendance_marked_at",
         "attendance_marked_by",
+        "certificate_summary",
     ]
     fieldsets = [
         (None, {"fields": ["reference", "event", "user", "status", "queued_at"]}),
@@ -328,6 +324,7 @@ class RegistrationAdmin(ExportActionMixin, admin.ModelAdmin):
                     "attended",
                     ("joined_online_first_at", "joined_online_last_at", "online_join_count"),
                     ("attendance_marked", "attendance_marked_at", "attendance_marked_by"),
+                    "certificate_summary",
                 ],
                 "description": _(
                     "Attendance comes from the arrival recorded at the desk or the personal join "
@@ -337,7 +334,7 @@ class RegistrationAdmin(ExportActionMixin, admin.ModelAdmin):
             },
         ),
     ]
-    inlines = [StatusChangeInline, ConsentInline, CertificateInline]
+    inlines = [StatusChangeInline, ConsentInline]
     actions = [
         "approve_selected",
         "confirm_selected",
@@ -354,6 +351,28 @@ class RegistrationAdmin(ExportActionMixin, admin.ModelAdmin):
     @admin.display(description=_("attended"), boolean=True)
     def attended(self, registration):
         return registration.attended
+
+    @admin.display(description=_("certificate of participation"))
+    def certificate_summary(self, registration):
+        certificate = registration.existing_certificate
+        if certificate is None:
+            return gettext("Not issued yet.")
+        dates = [
+            (gettext("issued at"), certificate.issued_at),
+            (gettext("sent by e-mail at"), certificate.emailed_at),
+            (gettext("revoked at"), certificate.revoked_at),
+        ]
+        return format_html(
+            '{} — {} — <a href="{}">{}</a>',
+            certificate.get_state_display(),
+            "; ".join(
+                f"{label} {date_format(timezone.localtime(when), 'DATETIME_FORMAT')}"
+                for label, when in dates
+                if when
+            ),
+            certificate.verification_path(),
+            gettext("verification page"),
+        )
 
     def get_readonly_fields(self, request, obj=None):
         # Mode and category change through the rules (capacity, waiting list), not by editing.

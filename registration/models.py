@@ -1264,6 +1264,9 @@ class Certificate(models.Model):
     def is_revoked(self):
         return self.revoked_at is not None
 
+    def get_state_display(self):
+        return self.State(self.state).label
+
     @property
     def state(self):
         if self.registration.is_anonymised:

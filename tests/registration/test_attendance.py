@@ -273,6 +273,7 @@ def test_the_registration_page_in_admin_shows_attendance(client, event):
     page = client.get(path).text
     assert "First joined online at" in page
     assert "Times joined online" in page
+    assert "Not issued yet." in page
 
 
 def test_check_in_staff_cannot_mark_attendance_in_admin(client, event):
