@@ -461,3 +461,55 @@ def test_the_event_page_in_admin_offers_the_signatory(client, event):
     assert "Certificates of participation" in page
     assert 'name="certificate_signatory-0-signature_upload"' in page
     assert 'enctype="multipart/form-data"' in page
+
+
+# In every language -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", CODES)
+def test_my_registration_offers_the_certificate_in_each_language(client, signed_in, language):
+    with time_machine.travel(AFTER, tick=False):
+        page = client.get(url("my-registration", language, event_slug=signed_in.event.slug)).text
+    assert TITLES[language] in page
+    with translation.override(language):
+        assert translation.gettext("Download my certificate (PDF)") in page
+        assert url("certificate", language, event_slug=signed_in.event.slug) in page
+
+
+@pytest.mark.parametrize("language", CODES)
+def test_my_registration_explains_in_each_language_why_there_is_none(client, event, language):
+    absent = RegistrationFactory(event=event)
+    client.force_login(absent.user)
+    with time_machine.travel(lima(10), tick=False):
+        before = client.get(url("my-registration", language, event_slug=event.slug)).text
+    with time_machine.travel(AFTER, tick=False):
+        after = client.get(url("my-registration", language, event_slug=event.slug)).text
+    with translation.override(language):
+        absent.event.refresh_from_db()
+        waiting = absent.certificate_refusal(now=lima(10))
+        not_attended = absent.certificate_refusal(now=AFTER)
+    assert waiting != not_attended
+    assert html_text(waiting) in before
+    assert html_text(not_attended) in after
+    if language == "es":
+        assert "Nuestros registros no muestran su asistencia" in after
+
+
+def html_text(text):
+    from django.utils.html import escape
+
+    return escape(str(text))
+
+
+@pytest.mark.parametrize("language", CODES)
+def test_certificate_mail_speaks_the_participants_language(
+    client, event, language, django_capture_on_commit_callbacks
+):
+    RegistrationFactory(event=event, checked_in_at=lima(9), preferred_language=language)
+    sign_in(client, staff_member(ORGANISERS))
+    with time_machine.travel(AFTER, tick=False), django_capture_on_commit_callbacks(execute=True):
+        send_from_admin(client, event)
+    [message] = mail.outbox
+    with translation.override(language):
+        assert message.subject.startswith(translation.gettext("Your certificate of participation"))
+    assert TITLES[language] in pdf_text(message.attachments[0][1])
