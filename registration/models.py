@@ -538,9 +538,11 @@ class Registration(models.Model):
         Erase what identifies the participant once the retention period is over (Law 29733):
         name, contact details, position, organisation, sensitive needs, the link to their account,
         and the reference and personal token that were mailed to them. What the meeting's figures
-        need stays: event, category, mode, status, country, language, dates and arrival. The
-        consent records and the status history stay as the record of what happened, without who.
-        Running it again changes nothing more.
+        need stays: event, category, mode, status, country, language, dates and attendance
+        (arrival, online joins). The consent records and the status history stay as the record of
+        what happened, without who. A certificate of participation stays with its code, but its
+        verification page then says only that it can no longer be verified (Certificate.state):
+        there is no name left to confirm. Running it again changes nothing more.
         """
         participant_id = self.user_id
         was_anonymised = self.is_anonymised
