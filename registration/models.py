@@ -16,7 +16,7 @@ from django.db import models, transaction
 from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -1279,8 +1279,6 @@ class Certificate(models.Model):
 
     def verification_path(self, language=None):
         """The verification page's path, in `language` (the participant's, on their certificate)."""
-        from django.utils import translation
-
         with translation.override(language or self.registration.preferred_language):
             return reverse("registration:certificate-verification", kwargs={"code": self.code})
 

@@ -8,7 +8,6 @@ import io
 import pytest
 import time_machine
 import zxingcpp
-from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core import mail
 from django.urls import reverse
@@ -29,6 +28,7 @@ from registration.models import (
     StatusChange,
 )
 from tests.agenda.factories import OrganisationFactory, lima
+from tests.languages import LANGUAGES
 
 from .factories import RegistrationFactory, open_event
 from .staff import sign_in, staff_member
@@ -37,7 +37,7 @@ pytestmark = pytest.mark.django_db
 
 IN_PERSON, VIRTUAL = AttendanceMode.IN_PERSON, AttendanceMode.VIRTUAL
 AFTER = lima(13, 1)
-CODES = [code for code, _name in settings.LANGUAGES]
+CODES = LANGUAGES
 # What the certificate is called in each language the site speaks or will speak.
 TITLES = {
     "es": "Certificado de participación",
