@@ -268,6 +268,10 @@ MFA_ADAPTER = "forum.mfa.MFAAdapter"
 # that ended more than this many days ago; the privacy notice states the period.
 PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=180)
 
+# The largest signature image organisers may upload for an event's certificates of participation
+# (registration/admin_forms.py); it is re-encoded as a PNG no larger than a signature needs.
+CERTIFICATE_SIGNATURE_MAX_BYTES = env.int("CERTIFICATE_SIGNATURE_MAX_BYTES", default=1_000_000)
+
 # Background work (e-mail) goes through django.tasks. In production the database backend keeps
 # each mail as a row until `manage.py db_worker` sends it: a request never waits on the mail
 # server, and mail the server refuses is tried again later (registration/emails.py). While DEBUG is

@@ -5,20 +5,24 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.formats import base_formats
 from import_export.forms import ExportForm
-from modeltranslation.admin import TranslationAdmin
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
 from agenda.admin import EventAdmin
 from agenda.models import Event
 
 from . import admin_console, dashboard, documents, services
+from .admin_forms import CertificateSignatoryForm
 from .exports import ExportActionMixin, RegistrationResource
 from .models import (
     AudienceCategory,
+    CertificateSignatory,
     Consent,
     Registration,
     RegistrationError,
@@ -50,6 +54,23 @@ class RegistrationSettingsInline(admin.StackedInline):
     ]
 
 
+class CertificateSignatoryInline(TranslationStackedInline):
+    """Who signs the event's certificates of participation, edited on the event's own page."""
+
+    model = CertificateSignatory
+    form = CertificateSignatoryForm
+    can_delete = False
+    max_num = 1
+    extra = 1
+    verbose_name = verbose_name_plural = _("Certificates of participation")
+    fields = ["name", "position", "has_signature_image", "signature_upload", "remove_signature"]
+    readonly_fields = ["has_signature_image"]
+
+    @admin.display(description=_("signature image stored"), boolean=True)
+    def has_signature_image(self, signatory):
+        return bool(signatory and signatory.has_signature)
+
+
 def agenda_change_notice_url(event):
     """The composer of registration.messaging, ready to tell `event`'s registrants of a change."""
     query = urlencode({"event": event.pk, "kind": "agenda_changed"})
@@ -66,8 +87,8 @@ class EventWithRegistrationAdmin(EventAdmin):
     telling the registrants when the agenda moves.
     """
 
-    inlines = [RegistrationSettingsInline, *EventAdmin.inlines]
-    actions = [*EventAdmin.actions, "notify_registrants"]
+    inlines = [RegistrationSettingsInline, CertificateSignatoryInline, *EventAdmin.inlines]
+    actions = [*EventAdmin.actions, "notify_registrants", "send_certificates"]
 
     def after_reschedule(self, request, event):
         if self.has_notify_permission(request):
@@ -87,6 +108,35 @@ class EventWithRegistrationAdmin(EventAdmin):
             self.message_user(request, _("Select one event to notify about."), messages.WARNING)
             return None
         return redirect(agenda_change_notice_url(queryset.get()))
+
+    @admin.action(
+        description=_("Send the certificates of participation by e-mail"),
+        permissions=["send_certificates"],
+    )
+    def send_certificates(self, request, queryset):
+        for event in queryset:
+            try:
+                run = services.send_certificates(event, by=request.user)
+            except RegistrationError as error:
+                self.message_user(request, f"{event}: {error}", messages.WARNING)
+                continue
+            self.message_user(
+                request,
+                gettext(
+                    "%(event)s: certificates sent now: %(queued)s; sent before: %(already)s; "
+                    "revoked, not sent: %(revoked)s."
+                )
+                % {
+                    "event": event,
+                    "queued": run.queued,
+                    "already": run.already_sent,
+                    "revoked": run.revoked,
+                },
+                messages.SUCCESS,
+            )
+
+    def has_send_certificates_permission(self, request):
+        return request.user.has_perm("registration.change_registration")
 
     def has_notify_permission(self, request):
         return request.user.has_perm("registration.add_message")
@@ -149,6 +199,21 @@ class ConsentInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class AttendedFilter(admin.SimpleListFilter):
+    title = _("attended")
+    parameter_name = "attended"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.attended()
+        if self.value() == "no":
+            return queryset.exclude(pk__in=queryset.attended().values("pk"))
+        return queryset
+
+
 def _apply(modeladmin, request, queryset, action, done_message):
     """Run a service on each selected registration; report what worked and what the rules refused."""
     done = 0
@@ -191,9 +256,10 @@ class RegistrationAdmin(ExportActionMixin, admin.ModelAdmin):
         "category",
         "attendance_mode",
         "status",
+        "attended",
         "created_at",
     ]
-    list_filter = ["event", "status", "attendance_mode", "category", "country"]
+    list_filter = ["event", "status", "attendance_mode", AttendedFilter, "category", "country"]
     search_fields = ["reference", "full_name", "email", "organisation"]
     list_select_related = ["event", "category"]
     date_hierarchy = "created_at"
@@ -208,6 +274,14 @@ class RegistrationAdmin(ExportActionMixin, admin.ModelAdmin):
         "reminder_sent_at",
         "checked_in_at",
         "checked_in_by",
+        "attended",
+        "joined_online_first_at",
+        "joined_online_last_at",
+        "online_join_count",
+        "attendance_marked",
+        "attendance_marked_at",
+        "attendance_marked_by",
+        "certificate_summary",
     ]
     fieldsets = [
         (None, {"fields": ["reference", "event", "user", "status", "queued_at"]}),
@@ -243,6 +317,22 @@ class RegistrationAdmin(ExportActionMixin, admin.ModelAdmin):
                 ]
             },
         ),
+        (
+            _("Attendance at the meeting"),
+            {
+                "fields": [
+                    "attended",
+                    ("joined_online_first_at", "joined_online_last_at", "online_join_count"),
+                    ("attendance_marked", "attendance_marked_at", "attendance_marked_by"),
+                    "certificate_summary",
+                ],
+                "description": _(
+                    "Attendance comes from the arrival recorded at the desk or the personal join "
+                    "link used during the meeting; the actions “Mark as attended” and “Mark as "
+                    "not attended” in the list override them, recorded with who and when."
+                ),
+            },
+        ),
     ]
     inlines = [StatusChangeInline, ConsentInline]
     actions = [
@@ -252,8 +342,37 @@ class RegistrationAdmin(ExportActionMixin, admin.ModelAdmin):
         "attendance_sheet",
         "badges_sheet",
         "badges_single",
+        "mark_attended",
+        "mark_not_attended",
+        "revoke_certificates",
         admin_console.message_registrants,
     ]
+
+    @admin.display(description=_("attended"), boolean=True)
+    def attended(self, registration):
+        return registration.attended
+
+    @admin.display(description=_("certificate of participation"))
+    def certificate_summary(self, registration):
+        certificate = registration.existing_certificate
+        if certificate is None:
+            return gettext("Not issued yet.")
+        dates = [
+            (gettext("issued at"), certificate.issued_at),
+            (gettext("sent by e-mail at"), certificate.emailed_at),
+            (gettext("revoked at"), certificate.revoked_at),
+        ]
+        return format_html(
+            '{} — {} — <a href="{}">{}</a>',
+            certificate.get_state_display(),
+            "; ".join(
+                f"{label} {date_format(timezone.localtime(when), 'DATETIME_FORMAT')}"
+                for label, when in dates
+                if when
+            ),
+            certificate.verification_path(),
+            gettext("verification page"),
+        )
 
     def get_readonly_fields(self, request, obj=None):
         # Mode and category change through the rules (capacity, waiting list), not by editing.
@@ -465,3 +584,45 @@ class RegistrationAdmin(ExportActionMixin, admin.ModelAdmin):
     )
     def badges_single(self, request, queryset):
         return self._badges(request, queryset, documents.BadgeLayout.SINGLE)
+
+    @admin.action(description=_("Mark the selected as attended"), permissions=["change"])
+    def mark_attended(self, request, queryset):
+        _apply(
+            self,
+            request,
+            queryset,
+            lambda registration, by: services.mark_attendance(registration, True, by=by),
+            lambda n: (
+                ngettext(
+                    "%d registration marked as attended.", "%d registrations marked as attended.", n
+                )
+                % n
+            ),
+        )
+
+    @admin.action(description=_("Mark the selected as not attended"), permissions=["change"])
+    def mark_not_attended(self, request, queryset):
+        _apply(
+            self,
+            request,
+            queryset,
+            lambda registration, by: services.mark_attendance(registration, False, by=by),
+            lambda n: (
+                ngettext(
+                    "%d registration marked as not attended.",
+                    "%d registrations marked as not attended.",
+                    n,
+                )
+                % n
+            ),
+        )
+
+    @admin.action(description=_("Revoke the certificates of the selected"), permissions=["change"])
+    def revoke_certificates(self, request, queryset):
+        _apply(
+            self,
+            request,
+            queryset,
+            services.revoke_certificate,
+            lambda n: ngettext("%d certificate revoked.", "%d certificates revoked.", n) % n,
+        )

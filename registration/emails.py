@@ -215,3 +215,48 @@ def build_message(registration, kind, *, message=None):
                 f"{event.slug}.ics", personal_calendar_bytes(registration), "text/calendar"
             )
     return email
+
+
+def build_certificate_message(certificate, pdf):
+    """
+    The e-mail that brings a participant their certificate of participation (`pdf`, its bytes),
+    in their preferred language. Its own templates, not the registration mail's: after the meeting
+    the join link, the venue and the status would only be noise.
+    """
+    registration = certificate.registration
+    event = registration.event
+    with translation.override(registration.preferred_language):
+        subject = f"{gettext('Your certificate of participation')} – {event.title}"
+        context = {
+            "subject": subject,
+            "registration": registration,
+            "event": event,
+            "greeting_name": " ".join(
+                part for part in (registration.honorific, registration.full_name) if part
+            ),
+            "meeting_date": date_format(event.local_starts_at, "DATE_FORMAT"),
+            "verification_url": certificate.verification_url(),
+            "organisers": [str(organisation) for organisation in event.organisers.all()],
+            "my_registration_url": absolute_url(registration.get_absolute_url()),
+            "privacy_notice_url": absolute_url(reverse("registration:privacy-notice")),
+            "site_url": settings.SITE_URL,
+        }
+        email = EmailMultiAlternatives(
+            subject=subject,
+            body=_tidy_text(render_to_string("registration/email/certificate.txt", context)),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[registration.email],
+            headers={"Auto-Submitted": "auto-generated"},
+        )
+        email.attach_alternative(
+            render_to_string("registration/email/certificate.html", context), "text/html"
+        )
+        email.attach(certificate_filename(certificate), pdf, "application/pdf")
+    return email
+
+
+def certificate_filename(certificate):
+    """“certificate-<event>-<reference>.pdf”, in the active language's word for certificate."""
+    registration = certificate.registration
+    word = gettext("certificate")
+    return f"{word}-{registration.event.slug}-{registration.reference}.pdf"

@@ -13,14 +13,17 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from django_tasks_db.models import DBTaskResult
 
+from agenda import timezones
 from agenda.models import Event
 
 # Unambiguous letters and digits (no 0/O, 1/I/L): a reference is read aloud at a desk in Lima.
@@ -95,6 +98,18 @@ class AudienceCategory(models.Model):
         return mode in self.allowed_modes
 
 
+# The join link counts as attendance from this long before the start (people test their sound)
+# until the end of the meeting; a click the week before or the day after does not.
+ONLINE_ATTENDANCE_OPENS_BEFORE = datetime.timedelta(minutes=30)
+
+# Who attended, as Registration.attended decides it: an organiser's decision by hand when there is
+# one, otherwise an arrival recorded at the desk or a use of the join link during the meeting.
+ATTENDED = Q(attendance_marked=True) | (
+    Q(attendance_marked__isnull=True)
+    & (Q(checked_in_at__isnull=False) | Q(joined_online_first_at__isnull=False))
+)
+
+
 class RegistrationQuerySet(models.QuerySet):
     def for_event(self, event):
         return self.filter(event=event)
@@ -149,6 +164,31 @@ class RegistrationQuerySet(models.QuerySet):
             counts[row["attendance_mode"]] = {
                 "confirmed": row["confirmed"],
                 "waiting": row["waiting"],
+            }
+        return counts
+
+    def attended(self):
+        """Registrations of people who attended, in person or online (see Registration.attended)."""
+        return self.filter(ATTENDED)
+
+    def attendance_by_mode(self):
+        """
+        {mode: {"registered": n, "confirmed": n, "attended": n}} in one query. Registered counts
+        the registrations still active (neither cancelled nor declined).
+        """
+        rows = self.values("attendance_mode").annotate(
+            registered=Count("pk", filter=Q(status__in=Registration.ACTIVE_STATUSES)),
+            confirmed=Count("pk", filter=Q(status=Registration.Status.CONFIRMED)),
+            attended=Count("pk", filter=ATTENDED),
+        )
+        counts = {
+            mode: {"registered": 0, "confirmed": 0, "attended": 0} for mode in AttendanceMode.values
+        }
+        for row in rows.order_by():
+            counts[row["attendance_mode"]] = {
+                "registered": row["registered"],
+                "confirmed": row["confirmed"],
+                "attended": row["attended"],
             }
         return counts
 
@@ -408,6 +448,26 @@ class Registration(models.Model):
         null=True,
         blank=True,
     )
+    # Online attendance: when the personal join link was used inside the attendance window
+    # (ONLINE_ATTENDANCE_OPENS_BEFORE the start to the end), and how often. Nothing else about the
+    # visit (no address, no browser) is kept: Law 29733 allows only what the purpose needs.
+    joined_online_first_at = models.DateTimeField(
+        _("first joined online at"), null=True, blank=True
+    )
+    joined_online_last_at = models.DateTimeField(_("last joined online at"), null=True, blank=True)
+    online_join_count = models.PositiveIntegerField(_("times joined online"), default=0)
+    # An organiser's decision overrides the records above: True marks attendance by hand (say, a
+    # participant who signed the paper sheet), False takes it back; None follows the records.
+    attendance_marked = models.BooleanField(_("attendance marked by hand"), null=True, blank=True)
+    attendance_marked_at = models.DateTimeField(_("attendance marked at"), null=True, blank=True)
+    attendance_marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("attendance marked by"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -478,9 +538,11 @@ class Registration(models.Model):
         Erase what identifies the participant once the retention period is over (Law 29733):
         name, contact details, position, organisation, sensitive needs, the link to their account,
         and the reference and personal token that were mailed to them. What the meeting's figures
-        need stays: event, category, mode, status, country, language, dates and arrival. The
-        consent records and the status history stay as the record of what happened, without who.
-        Running it again changes nothing more.
+        need stays: event, category, mode, status, country, language, dates and attendance
+        (arrival, online joins). The consent records and the status history stay as the record of
+        what happened, without who. A certificate of participation stays with its code, but its
+        verification page then says only that it can no longer be verified (Certificate.state):
+        there is no name left to confirm. Running it again changes nothing more.
         """
         participant_id = self.user_id
         was_anonymised = self.is_anonymised
@@ -721,6 +783,147 @@ class Registration(models.Model):
 
     undo_check_in.alters_data = True
 
+    # Attendance, in person or online ----------------------------------------------------------
+
+    @property
+    def has_joined_online(self):
+        return self.joined_online_first_at is not None
+
+    @property
+    def attended(self):
+        """
+        Whether the participant attended: as an organiser marked it by hand if they did, otherwise
+        as the records show (an arrival at the desk, or the join link used during the meeting).
+        """
+        if self.attendance_marked is not None:
+            return self.attendance_marked
+        return self.is_checked_in or self.has_joined_online
+
+    def counts_as_online_attendance(self, now):
+        """Whether using the join link at `now` is taking part in the meeting (see the window)."""
+        event = self.event
+        return event.starts_at - ONLINE_ATTENDANCE_OPENS_BEFORE <= now <= event.ends_at
+
+    def record_online_join(self, now=None):
+        """
+        Record that the participant used their join link, if it was during the attendance window:
+        the first and last use and how many times, nothing more. One UPDATE, so two clicks at
+        once count twice and lose neither. Returns whether it counted.
+        """
+        now = now or timezone.now()
+        if not self.counts_as_online_attendance(now):
+            return False
+        Registration.objects.filter(pk=self.pk).update(
+            joined_online_first_at=Coalesce(
+                F("joined_online_first_at"), Value(now, output_field=models.DateTimeField())
+            ),
+            joined_online_last_at=now,
+            online_join_count=F("online_join_count") + 1,
+        )
+        self.refresh_from_db(
+            fields=["joined_online_first_at", "joined_online_last_at", "online_join_count"]
+        )
+        return True
+
+    record_online_join.alters_data = True
+
+    def mark_attendance(self, attended, *, by):
+        """
+        An organiser marks attendance by hand (True) or takes it back (False); the decision wins
+        over the desk's and the join link's records, and the history keeps who and when.
+        """
+        if self.attendance_marked is attended:
+            raise RegistrationError(
+                _("Attendance is already marked by hand.")
+                if attended
+                else _("Attendance is already taken back by hand.")
+            )
+        self.attendance_marked = attended
+        self.attendance_marked_at = timezone.now()
+        self.attendance_marked_by = by
+        self.save(
+            update_fields=[
+                "attendance_marked",
+                "attendance_marked_at",
+                "attendance_marked_by",
+                "updated_at",
+            ]
+        )
+        action = (
+            StatusChange.Action.ATTENDANCE_MARKED
+            if attended
+            else StatusChange.Action.ATTENDANCE_UNMARKED
+        )
+        self.record(action, by=by)
+
+    mark_attendance.alters_data = True
+
+    # The certificate of participation --------------------------------------------------------
+
+    def meeting_has_ended(self, now=None):
+        return (now or timezone.now()) >= self.event.ends_at
+
+    def certificate_refusal(self, now=None):
+        """
+        Why this registration has no certificate of participation to download now, in plain words;
+        "" when it has one.
+        """
+        now = now or timezone.now()
+        if self.is_anonymised:
+            return _(
+                "The personal data of this registration was erased after the retention period."
+            )
+        if not self.meeting_has_ended(now):
+            event = self.event
+            return _(
+                "Certificates of participation are available here once the meeting ends, on "
+                "%(date)s at %(time)s %(city)s time, for those who attended in person or online."
+            ) % {
+                "date": date_format(event.local_ends_at, "DATE_FORMAT"),
+                "time": f"{event.local_ends_at:%H:%M}",
+                "city": timezones.zone_city(event.time_zone),
+            }
+        if not self.attended:
+            return _(
+                "Certificates of participation go to those who attended. Our records do not show "
+                "your attendance: no arrival was recorded at the venue, and your personal join "
+                "link was not used during the meeting. If you took part, write to the organisers "
+                "with your reference."
+            )
+        certificate = self.existing_certificate
+        if certificate is not None and certificate.is_revoked:
+            return _(
+                "Your certificate of participation was revoked by the organisers. Write to them, "
+                "with your reference, if you think this is a mistake."
+            )
+        return ""
+
+    @property
+    def existing_certificate(self):
+        """The certificate issued so far, or None: reading never issues one."""
+        try:
+            return self.certificate
+        except Certificate.DoesNotExist:
+            return None
+
+    def issue_certificate(self, now=None):
+        """
+        The registration's certificate of participation, issued on first use with a new secret
+        code; raises RegistrationError, saying why, when there is none to give.
+        """
+        refusal = self.certificate_refusal(now)
+        if refusal:
+            raise RegistrationError(refusal)
+        certificate = self.existing_certificate
+        if certificate is None:
+            certificate, _created = Certificate.objects.get_or_create(
+                registration=self, defaults={"attendance_mode": self.attendance_mode}
+            )
+            self.certificate = certificate
+        return certificate
+
+    issue_certificate.alters_data = True
+
     # The personal join link -------------------------------------------------------------------
 
     def join_refusal(self):
@@ -776,6 +979,10 @@ class StatusChange(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         CHECKED_IN = "checked_in", _("Checked in at the venue")
         CHECK_IN_UNDONE = "check_in_undone", _("Check-in undone")
+        ATTENDANCE_MARKED = "attendance_marked", _("Attendance marked by the organisers")
+        ATTENDANCE_UNMARKED = "attendance_unmarked", _("Attendance taken back by the organisers")
+        CERTIFICATE_SENT = "certificate_sent", _("Certificate of participation sent")
+        CERTIFICATE_REVOKED = "certificate_revoked", _("Certificate of participation revoked")
         ANONYMISED = "anonymised", _("Personal data anonymised")
 
     registration = models.ForeignKey(
@@ -958,3 +1165,149 @@ class UndeliveredMail(DBTaskResult):
         verbose_name = _("undelivered e-mail")
         verbose_name_plural = _("undelivered e-mails")
         permissions = [("resend_undeliveredmail", _("Can send an undelivered e-mail again"))]
+
+
+# Certificates of participation ----------------------------------------------------------------
+
+
+def new_certificate_code():
+    # 128 random bits: the verification address cannot be guessed, nor walked from a neighbour's.
+    return secrets.token_urlsafe(16)
+
+
+class CertificateSignatory(models.Model):
+    """Who signs an event's certificates of participation: name, position, an optional signature."""
+
+    event = models.OneToOneField(
+        Event,
+        verbose_name=_("event"),
+        related_name="certificate_signatory",
+        on_delete=models.CASCADE,
+    )
+    name = models.CharField(_("signatory's name"), max_length=200, blank=True)
+    position = models.CharField(_("signatory's position"), max_length=200, blank=True)
+    # PNG bytes, re-encoded from the upload (see registration/admin_forms.py). Kept in the
+    # database, never served at an address: a signature is printed on certificates and nowhere else.
+    signature = models.BinaryField(_("signature image"), blank=True, default=b"")
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("certificate signatory")
+        verbose_name_plural = _("certificate signatories")
+
+    def __str__(self):
+        return self.name or gettext("Certificate signatory")
+
+    @property
+    def has_signature(self):
+        return bool(self.signature)
+
+
+class CertificateQuerySet(models.QuerySet):
+    def for_event(self, event):
+        return self.filter(registration__event=event)
+
+    def not_revoked(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class Certificate(models.Model):
+    """
+    A participant's certificate of participation, issued the first time it is downloaded or sent:
+    the secret code of its verification address, the mode it certifies, when it was e-mailed (once)
+    and whether the organisers revoked it. The PDF is drawn anew from these at each download.
+    """
+
+    class State(models.TextChoices):
+        VALID = "valid", _("Valid")
+        REVOKED = "revoked", _("Revoked")
+        # Law 29733's retention: the registration was anonymised, so no name can be confirmed.
+        ERASED = "erased", _("Personal data erased")
+
+    registration = models.OneToOneField(
+        Registration,
+        verbose_name=_("registration"),
+        related_name="certificate",
+        on_delete=models.CASCADE,
+    )
+    code = models.CharField(
+        _("verification code"),
+        max_length=32,
+        unique=True,
+        default=new_certificate_code,
+        editable=False,
+    )
+    attendance_mode = models.CharField(
+        _("attendance"), max_length=20, choices=AttendanceMode.choices
+    )
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    emailed_at = models.DateTimeField(_("sent by e-mail at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+
+    objects = CertificateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["issued_at", "pk"]
+        verbose_name = _("certificate of participation")
+        verbose_name_plural = _("certificates of participation")
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def is_revoked(self):
+        return self.revoked_at is not None
+
+    def get_state_display(self):
+        return self.State(self.state).label
+
+    @property
+    def state(self):
+        if self.registration.is_anonymised:
+            return self.State.ERASED
+        if self.is_revoked:
+            return self.State.REVOKED
+        return self.State.VALID
+
+    def verification_path(self, language=None):
+        """The verification page's path, in `language` (the participant's, on their certificate)."""
+        with translation.override(language or self.registration.preferred_language):
+            return reverse("registration:certificate-verification", kwargs={"code": self.code})
+
+    def verification_url(self, language=None):
+        return settings.SITE_URL + self.verification_path(language)
+
+    def revoke(self, *, by):
+        """Withdraw the certificate: its page says so, it is no longer downloaded nor sent."""
+        revoked = Certificate.objects.filter(pk=self.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoked_by=by
+        )
+        self.refresh_from_db()
+        if not revoked:
+            raise RegistrationError(_("This certificate is already revoked."))
+        self.registration.record(StatusChange.Action.CERTIFICATE_REVOKED, by=by)
+
+    revoke.alters_data = True
+
+    def claim_sending(self, now=None):
+        """
+        Claim the one e-mail this certificate gets; False if it was sent (or revoked) already. A
+        conditional UPDATE, so two clicks of "send" at once send one mail.
+        """
+        now = now or timezone.now()
+        claimed = Certificate.objects.filter(
+            pk=self.pk, emailed_at__isnull=True, revoked_at__isnull=True
+        ).update(emailed_at=now)
+        if claimed:
+            self.emailed_at = now
+        return bool(claimed)
+
+    claim_sending.alters_data = True

@@ -31,3 +31,10 @@ def reference_qr_png(reference, *, scale=6):
     buffer = io.BytesIO()
     reference_qr(reference).save(buffer, kind="png", scale=scale, border=4)
     return buffer.getvalue()
+
+
+def address_qr_png(address, *, scale=8):
+    """PNG bytes of a QR code holding a web address (a certificate's verification page)."""
+    buffer = io.BytesIO()
+    segno.make_qr(address, error=ERROR_CORRECTION).save(buffer, kind="png", scale=scale, border=4)
+    return buffer.getvalue()

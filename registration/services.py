@@ -14,11 +14,13 @@ from django.utils.translation import gettext as _
 
 from . import emails, tasks
 from .models import (
+    Certificate,
     Consent,
     MessageDelivery,
     Registration,
     RegistrationError,
     RegistrationSettings,
+    StatusChange,
     lock_event,
 )
 
@@ -262,7 +264,7 @@ def personal_data(user):
     registrations = []
     for registration in (
         Registration.objects.filter(user=user)
-        .select_related("event", "category")
+        .select_related("event", "category", "certificate")
         .prefetch_related("status_changes", "consents")
     ):
         row = {
@@ -296,6 +298,18 @@ def personal_data(user):
             }
             for consent in registration.consents.all()
         ]
+        certificate = registration.existing_certificate
+        row["certificate"] = (
+            {
+                "verification_url": certificate.verification_url(),
+                "attendance_mode": certificate.attendance_mode,
+                "issued_at": certificate.issued_at,
+                "emailed_at": certificate.emailed_at,
+                "revoked_at": certificate.revoked_at,
+            }
+            if certificate
+            else None
+        )
         registrations.append(row)
     return {
         "account": {
@@ -309,3 +323,70 @@ def personal_data(user):
         },
         "registrations": registrations,
     }
+
+
+# Attendance and certificates of participation -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class CertificateRun:
+    """What one "send the certificates" did for an event."""
+
+    queued: int
+    already_sent: int
+    revoked: int
+
+
+def send_certificates(event, *, by, now=None):
+    """
+    E-mail each attendee of `event` their certificate of participation, once: a certificate
+    already sent (or queued) is not sent again however often the organisers ask, and a revoked
+    one never is. Raises RegistrationError before the meeting has ended.
+    """
+    now = now or timezone.now()
+    if now < event.ends_at:
+        raise RegistrationError(
+            _("Certificates can be sent once the meeting has ended, not before.")
+        )
+    queued = already_sent = revoked = 0
+    attendees = (
+        Registration.objects.for_event(event)
+        .attended()
+        .exclude(email="")
+        .select_related("event", "certificate")
+        .order_by("created_at", "pk")
+    )
+    for registration in attendees:
+        with transaction.atomic():
+            certificate = registration.existing_certificate
+            if certificate is not None and certificate.is_revoked:
+                revoked += 1
+                continue
+            certificate = registration.issue_certificate(now)
+            if certificate.claim_sending(now):
+                registration.record(StatusChange.Action.CERTIFICATE_SENT, by=by)
+                tasks.send_certificate_after_commit(certificate)
+                queued += 1
+            else:
+                already_sent += 1
+    return CertificateRun(queued=queued, already_sent=already_sent, revoked=revoked)
+
+
+def revoke_certificate(registration, *, by):
+    """Revoke the registration's certificate (issuing it first, so its address says "revoked")."""
+    certificate = registration.existing_certificate
+    if certificate is None:
+        if not registration.attended:
+            raise RegistrationError(_("This person has no certificate: they did not attend."))
+        certificate, _created = Certificate.objects.get_or_create(
+            registration=registration, defaults={"attendance_mode": registration.attendance_mode}
+        )
+    certificate.revoke(by=by)
+    return certificate
+
+
+def mark_attendance(registration, attended, *, by):
+    """An organiser marks (True) or takes back (False) a registration's attendance by hand."""
+    with transaction.atomic():
+        registration.mark_attendance(attended, by=by)
+    return registration

@@ -100,3 +100,33 @@ def send_delivery_after_commit(delivery):
     """Queue one recipient's copy of an organisers' message once the transaction has committed."""
     delivery_id = delivery.pk
     transaction.on_commit(lambda: send_message_delivery.enqueue(delivery_id), robust=True)
+
+
+@mail_task
+def send_certificate(certificate_id, attempt=1):
+    """E-mail a participant their certificate of participation, the PDF attached."""
+    from .certificate_pdf import certificate_pdf
+    from .emails import build_certificate_message
+    from .models import Certificate
+
+    certificate = (
+        Certificate.objects.select_related("registration__event").filter(pk=certificate_id).first()
+    )
+    if certificate is None:
+        return "gone"
+    if certificate.is_revoked or certificate.registration.is_anonymised:
+        return "revoked"
+    try:
+        build_certificate_message(certificate, certificate_pdf(certificate)).send()
+    except Exception as error:
+        logger.exception("Could not send certificate %s (attempt %s)", certificate_id, attempt)
+        retry_later(send_certificate, (certificate_id,), attempt=attempt, error=error)
+        # Given up: release the claim, so the organisers' next "send" tries this one again.
+        Certificate.objects.filter(pk=certificate_id).update(emailed_at=None)
+        raise
+    return "sent"
+
+
+def send_certificate_after_commit(certificate):
+    certificate_id = certificate.pk
+    transaction.on_commit(lambda: send_certificate.enqueue(certificate_id), robust=True)

@@ -2,9 +2,15 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import AudienceCategory
+from .models import AudienceCategory, CertificateSignatory
 
 
 @register(AudienceCategory)
 class AudienceCategoryTranslation(TranslationOptions):
     fields = ("name", "description")
+
+
+@register(CertificateSignatory)
+class CertificateSignatoryTranslation(TranslationOptions):
+    # A position reads in the certificate's language ("Secretario General", "Secretary-General").
+    fields = ("position",)

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import TemplateView
 
-from . import checkin, views
+from . import certificates, checkin, views
 from .privacy import PRIVACY_NOTICE_VERSION
 
 app_name = "registration"
@@ -21,6 +21,8 @@ urlpatterns = [
         views.WithdrawConsentView.as_view(),
         name="withdraw-consent",
     ),
+    path(f"{my}certificate.pdf", certificates.download, name="certificate"),
+    path("certificates/<str:code>/", certificates.verification, name="certificate-verification"),
     path("my-data/export.json", views.export_my_data, name="export-data"),
     path("my-data/delete/", views.DeleteAccountView.as_view(), name="delete-account"),
     path("calendar/<str:token>.ics", views.personal_feed, name="personal-feed"),

@@ -422,6 +422,8 @@ def join_online(request, token):
     else:
         status, reason = registration.join_refusal()
     if status is None:
+        # Online attendance, for the certificate and the organisers' figures: when, never who from.
+        registration.record_online_join()
         return HttpResponseRedirect(registration.event.virtual_join_url)
     context = {
         "reason": reason,
