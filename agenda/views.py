@@ -6,15 +6,20 @@ session, no CSRF token and no messages, and are kept in the cache per language a
 the agenda changes (pagecache).
 """
 
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, TemplateView
 
 from pagecache import mark_public_page
 
 from .calendars import feed_addresses
-from .models import Event, SessionSpeaker, Speaker
+from .materials import is_registered_participant
+from .models import Event, Material, SessionSpeaker, Speaker
 from .timezones import QUERY_PARAMETER, TimeZoneVariant, region_start_times
 
 
@@ -77,6 +82,7 @@ class EventDetailView(PublicPageMixin, DetailView):
                 calendar=calendar_links(event),
                 region_start_times=region_start_times(event.starts_at),
                 time_zone_parameter=QUERY_PARAMETER,
+                materials=Material.objects.for_meeting_page(event),
             )
         return context
 
@@ -133,4 +139,52 @@ class SessionDetailView(EventPageMixin, DetailView):
     nav_section = "agenda"
 
     def get_queryset(self):
-        return self.get_event().sessions.with_speakers()
+        return self.get_event().sessions.with_speakers().with_materials()
+
+
+# Materials ---------------------------------------------------------------------------------------
+
+
+@require_safe
+def open_material(request, event_slug, pk):
+    """
+    A material's file, or a participants-only link, after checking at every request who may have
+    it. Never a public page: what it answers depends on who asks, so nothing here is cached.
+
+    Files are always sent as attachments, PDF included: opened inside the site, a PDF uploaded by
+    anyone with admin access would run in the site's origin under its CSP, and browsers' viewers
+    differ in how they treat both; saved and opened in the person's own reader, it is just a file.
+    """
+    material = get_object_or_404(
+        Material.objects.select_related("event").filter(event__is_published=True),
+        event__slug=event_slug,
+        pk=pk,
+    )
+    if material.is_for_participants_only and not is_registered_participant(
+        request.user, material.event
+    ):
+        if not request.user.is_authenticated:
+            # From a link on the meeting's page: sign in, then come back to the download.
+            return redirect_to_login(request.get_full_path())
+        response = render(
+            request, "agenda/material_refused.html", {"material": material}, status=403
+        )
+    elif not material.is_file:
+        # Only participants-only links come here: public ones are linked to directly.
+        response = HttpResponseRedirect(material.url)
+    else:
+        try:
+            handle = material.file.storage.open(material.file.name, "rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        # The content type of the format its content showed on upload, never the browser's claim.
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=material.download_name,
+            content_type=material.document_format.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+    add_never_cache_headers(response)
+    patch_cache_control(response, private=True)
+    return response

@@ -42,3 +42,9 @@ def _start_with_an_empty_cache():
         # A test's own throwaway cache server may already be gone.
         with contextlib.suppress(Exception):
             cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _uploads_in_a_temporary_folder(settings, tmp_path):
+    # Uploaded materials land in a folder of the test's own, never in var/media.
+    settings.MEDIA_ROOT = tmp_path / "media"
