@@ -163,12 +163,13 @@ def open_material(request, event_slug, pk):
     if material.is_for_participants_only and not is_registered_participant(
         request.user, material.event
     ):
-        if not request.user.is_authenticated:
+        if request.user.is_authenticated:
+            response = render(
+                request, "agenda/material_refused.html", {"material": material}, status=403
+            )
+        else:
             # From a link on the meeting's page: sign in, then come back to the download.
-            return redirect_to_login(request.get_full_path())
-        response = render(
-            request, "agenda/material_refused.html", {"material": material}, status=403
-        )
+            response = redirect_to_login(request.get_full_path())
     elif not material.is_file:
         # Only participants-only links come here: public ones are linked to directly.
         response = HttpResponseRedirect(material.url)

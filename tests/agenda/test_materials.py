@@ -136,6 +136,7 @@ def test_admin_refuses_a_file_over_the_size_limit(client, organiser, session, se
     assert "the largest accepted is 1000\xa0bytes." in response.text
     assert not Material.objects.exists()
     assert stored_files() == []
+    upload = SimpleUploadedFile("informe.pdf", content)
     response = add_material(client, "es", material_form(session, upload))
     assert "el más grande aceptado es de 1000\xa0bytes." in response.text
 
@@ -262,6 +263,9 @@ def test_session_page_lists_its_materials(client, session, materials, language):
         url(language, "agenda:session-detail", event_slug=session.event.slug, pk=session.pk)
     )
     text = response.text
+    for message in ["Presentations and recordings", "Registered participants only"]:
+        # Translated, not left in English.
+        assert language == "en" or translated(language, message) != message
     with translation.override(language):
         assert translated(language, "Presentations and recordings") in text
         titles = [slides.title, recording.title, private_folder.title]
