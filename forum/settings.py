@@ -182,8 +182,9 @@ if FILE_STORAGE == "s3":
             "location": env.str("S3_LOCATION", default=""),
             "addressing_style": env.str("S3_ADDRESSING_STYLE", default=None),
             "signature_version": "s3v4",
-            # Private objects: the files reach people only through the download view.
-            "default_acl": "private",
+            # Private objects: the files reach people only through the download view. Empty leaves
+            # it to the bucket's own policy, for hosts that refuse ACL headers.
+            "default_acl": env.str("S3_DEFAULT_ACL", default="private") or None,
             "querystring_auth": True,
             "file_overwrite": False,
         },

@@ -53,17 +53,22 @@ def xlsx():
     return buffer.getvalue()
 
 
+def _entry(name):
+    # A fixed date: the same package, byte for byte, each time it is built.
+    return zipfile.ZipInfo(name, date_time=(2024, 8, 15, 9, 0, 0))
+
+
 def office_package(part, content_type, body, *, declared=None):
     """An Open XML package whose main part is `part`; `declared` overrides the declared type."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
         package.writestr(
-            "[Content_Types].xml",
+            _entry("[Content_Types].xml"),
             CONTENT_TYPES.format(part=part, content_type=declared or content_type),
         )
-        package.writestr("_rels/.rels", RELATIONSHIPS.format(part=part))
+        package.writestr(_entry("_rels/.rels"), RELATIONSHIPS.format(part=part))
         if body is not None:
-            package.writestr(part, body)
+            package.writestr(_entry(part), body)
     return buffer.getvalue()
 
 
@@ -81,7 +86,7 @@ VALID = {"pdf": pdf, "pptx": pptx, "docx": docx, "xlsx": xlsx}
 def plain_zip():
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("notes.txt", "not a presentation")
+        archive.writestr(_entry("notes.txt"), "not a presentation")
     return buffer.getvalue()
 
 

@@ -479,3 +479,22 @@ def test_an_unknown_storage_is_refused_at_start():
     result = storages_under({"FILE_STORAGE": "dropbox"})
     assert result.returncode != 0
     assert "FILE_STORAGE must be 'local' or 's3'" in result.stderr
+
+
+def test_event_page_in_admin_offers_its_own_sessions_for_materials(client, organiser, session):
+    MaterialFactory(session=session, title_en="Slides")
+    other = SessionFactory(title_en="Somebody else's session")
+    response = client.get(url("en", "admin:agenda_event_change", object_id=session.event.pk))
+    assert response.status_code == 200
+    assert "Materials (presentations, recordings, links)" in response.text
+    assert 'enctype="multipart/form-data"' in response.text
+    assert f'<option value="{session.pk}" selected>' in response.text
+    assert f'<option value="{other.pk}"' not in response.text
+
+
+def test_materials_admin_list_shows_format_and_size(client, organiser, session):
+    material = MaterialFactory(session=session, title_en="Slides")
+    response = client.get(url("en", "admin:agenda_material_changelist"))
+    assert response.status_code == 200
+    size = f"{material.file_size / 1024:.1f}"
+    assert f"PDF, {size}\xa0KB" in response.text
