@@ -21,7 +21,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from .materials import FORMAT_CHOICES, FORMATS, check_document
+from .materials import FORMAT_CHOICES, FORMATS, check_document, is_registered_participant
 from .timezones import validate_time_zone
 
 # Cache invalidation. Public pages and calendars are cached under a fingerprint of the events' and
@@ -632,6 +632,14 @@ class Material(TracksLoadedValues):
     def is_served_by_site(self):
         """Files, and links whose address only participants may see, go through the site's view."""
         return self.is_file or self.is_for_participants_only
+
+    def is_open_to(self, user):
+        """
+        Whether `user` may open this material: anyone a public one; a participants-only one, only
+        someone registration counts as a registered participant of the meeting, asked afresh at
+        every download (agenda/materials.py).
+        """
+        return not self.is_for_participants_only or is_registered_participant(user, self.event)
 
     @property
     def document_format(self):

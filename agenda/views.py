@@ -18,7 +18,6 @@ from django.views.generic import DetailView, TemplateView
 from pagecache import mark_public_page
 
 from .calendars import feed_addresses
-from .materials import is_registered_participant
 from .models import Event, Material, SessionSpeaker, Speaker
 from .timezones import QUERY_PARAMETER, TimeZoneVariant, region_start_times
 
@@ -160,9 +159,7 @@ def open_material(request, event_slug, pk):
         event__slug=event_slug,
         pk=pk,
     )
-    if material.is_for_participants_only and not is_registered_participant(
-        request.user, material.event
-    ):
+    if not material.is_open_to(request.user):
         if request.user.is_authenticated:
             response = render(
                 request, "agenda/material_refused.html", {"material": material}, status=403
@@ -171,9 +168,12 @@ def open_material(request, event_slug, pk):
             # From a link on the meeting's page: sign in, then come back to the download.
             response = redirect_to_login(request.get_full_path())
     elif not material.is_file:
-        # Only participants-only links come here: public ones are linked to directly.
+        # Pages link public links directly; participants-only ones come here to be checked.
         response = HttpResponseRedirect(material.url)
     else:
+        if material.document_format is None:
+            # Saved without the admin's check (a script): never served under a guessed type.
+            raise Http404
         try:
             handle = material.file.storage.open(material.file.name, "rb")
         except FileNotFoundError:
