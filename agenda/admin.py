@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.widgets import AdminFileWidget
+from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -39,8 +41,37 @@ class SessionInline(TranslationStackedInline):
 # Materials: presentations, recordings and links ---------------------------------------------------
 
 
+class StoredFileLink:
+    """The material's current file as the admin shows it: a link to the site's download view."""
+
+    def __init__(self, field_file):
+        self.material = field_file.instance
+
+    @property
+    def url(self):
+        return self.material.get_absolute_url()
+
+    def __str__(self):
+        return self.material.download_name
+
+
+class MaterialFileInput(AdminFileWidget):
+    # Storage has no public address (MEDIA_URL is unset, the bucket is private): "Currently" links
+    # to the download view, as anyone else fetches the file, instead of a path that leads nowhere.
+    # A <label for> names the file input itself; the admin's fieldset and legend leave it unnamed
+    # for screen readers (axe: "Form elements must have labels").
+    use_fieldset = False
+
+    def format_value(self, value):
+        if value and getattr(value, "_committed", False) and value.instance.pk:
+            return StoredFileLink(value)
+        return None
+
+
 class MaterialFileSummary:
     """What an upload turned out to be, as its content showed: “PDF, 1.2 MB”."""
+
+    formfield_overrides = {models.FileField: {"widget": MaterialFileInput}}
 
     @admin.display(description=_("format and size"))
     def file_summary(self, material):

@@ -482,10 +482,13 @@ def test_an_unknown_storage_is_refused_at_start():
 
 
 def test_event_page_in_admin_offers_its_own_sessions_for_materials(client, organiser, session):
-    MaterialFactory(session=session, title_en="Slides")
+    slides = MaterialFactory(session=session, title_en="Slides")
     other = SessionFactory(title_en="Somebody else's session")
     response = client.get(url("en", "admin:agenda_event_change", object_id=session.event.pk))
     assert response.status_code == 200
+    # The current file opens through the download view: storage has no address of its own.
+    download = url("en", "agenda:material", event_slug=session.event.slug, pk=slides.pk)
+    assert f'<a href="{download}">slides.pdf</a>' in response.text
     assert "Materials (presentations, recordings, links)" in response.text
     assert 'enctype="multipart/form-data"' in response.text
     assert f'<option value="{session.pk}" selected>' in response.text

@@ -1,13 +1,17 @@
 """
-The materials organisers attach, as visitors meet them in Chromium: the lists on a session's page
-and on the meeting's page meet WCAG 2.2 AA and fit a phone, a file downloads under its title's
-name, and a participants-only file sends an anonymous visitor to sign in.
+The materials organisers attach, as they and visitors meet them in Chromium: an organiser uploads a
+presentation on a session's admin page (a renamed program refused first) and a visitor downloads it
+at once; the lists on a session's page and on the meeting's page meet WCAG 2.2 AA and fit a phone;
+a participants-only file sends an anonymous visitor to sign in.
 """
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP
 from django.core.files.uploadedfile import SimpleUploadedFile
+from playwright.sync_api import expect
 
 from agenda.models import Material
+from forum.groups import ORGANISERS
 from tests.agenda import material_files
 from tests.agenda.factories import MaterialFactory
 from tests.languages import LANGUAGES, translated, url
@@ -17,8 +21,11 @@ from .helpers import (
     assert_accessible,
     assert_language_declared,
     save_screenshot,
+    sign_in_with_code,
     visit,
 )
+
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 @pytest.fixture
@@ -98,3 +105,55 @@ def test_a_participants_only_file_asks_an_anonymous_visitor_to_sign_in(
     page.get_by_role("link", name="Border crossing data").click()
     page.wait_for_url("**/en/accounts/login/**")
     assert page.get_by_role("heading", level=1).is_visible()
+
+
+@pytest.fixture
+def organiser(staff_member):
+    """A staff member of the Organisers group whose authenticator app is already set up."""
+    user = staff_member("organiser@comunidadandina.org", ORGANISERS)
+    TOTP.activate(user, SECRET)
+    return user
+
+
+def test_organiser_attaches_a_presentation_and_visitors_see_it_at_once(
+    open_page, meeting, organiser, tmp_path
+):
+    language = "es"
+    session = meeting.sessions.order_by("starts_at")[1]
+    public_path = session_page(language, session)
+    # A visitor reads the session's page first: it is cached without materials.
+    visitor = open_page()
+    visit(visitor, public_path)
+    heading = translated(language, "Presentations and recordings")
+    expect(visitor.get_by_role("heading", name=heading)).to_have_count(0)
+
+    change_path = url(language, "admin:agenda_session_change", object_id=session.pk)
+    page = open_page()
+    sign_in_with_code(page, language, organiser.email, change_path, SECRET)
+    page.locator("#materials-group .add-row a").click()
+    page.locator("#id_materials-0-title_es").fill("Corredores logísticos")
+    page.locator("#id_materials-0-title_en").fill("Logistics corridors")
+
+    # A program renamed as a PDF is refused, in the organiser's language, and nothing is saved.
+    impostor = tmp_path / "corredores.pdf"
+    impostor.write_bytes(material_files.windows_program())
+    page.locator("#id_materials-0-file").set_input_files(impostor)
+    page.get_by_role("button", name=translated(language, "Save"), exact=True).click()
+    expect(page.locator("#materials-group .errorlist")).to_contain_text(
+        "Este archivo no es un documento PDF"
+    )
+    assert not Material.objects.exists()
+
+    presentation = tmp_path / "corredores-final.pdf"
+    presentation.write_bytes(material_files.pdf())
+    page.locator("#id_materials-0-file").set_input_files(presentation)
+    page.get_by_role("button", name=translated(language, "Save"), exact=True).click()
+    page.wait_for_url(f"**{url(language, 'admin:agenda_session_changelist')}")
+    material = Material.objects.get()
+    assert (material.session, material.file_format) == (session, "pdf")
+
+    visit(visitor, public_path)
+    expect(visitor.get_by_role("heading", name=heading)).to_be_visible()
+    with visitor.expect_download() as download:
+        visitor.get_by_role("link", name="Corredores logísticos").click()
+    assert download.value.suggested_filename == "corredores-logisticos.pdf"
