@@ -1,5 +1,8 @@
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.widgets import AdminFileWidget
+from django.db import models
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -10,7 +13,7 @@ from modeltranslation.admin import (
     TranslationStackedInline,
 )
 
-from .models import Event, Organisation, Session, SessionSpeaker, Speaker
+from .models import Event, Material, Organisation, Session, SessionSpeaker, Speaker
 from .rescheduling import RescheduleForm, reschedule
 
 
@@ -33,6 +36,89 @@ class SessionInline(TranslationStackedInline):
         "speakers_to_be_confirmed",
     ]
     show_change_link = True
+
+
+# Materials: presentations, recordings and links ---------------------------------------------------
+
+
+class StoredFileLink:
+    """The material's current file as the admin shows it: a link to the site's download view."""
+
+    def __init__(self, field_file):
+        self.material = field_file.instance
+
+    @property
+    def url(self):
+        return self.material.get_absolute_url()
+
+    def __str__(self):
+        return self.material.download_name
+
+
+class MaterialFileInput(AdminFileWidget):
+    # Storage has no public address (MEDIA_URL is unset, the bucket is private): "Currently" links
+    # to the download view, as anyone else fetches the file, instead of a path that leads nowhere.
+    # A <label for> names the file input itself; the admin's fieldset and legend leave it unnamed
+    # for screen readers (axe: "Form elements must have labels").
+    use_fieldset = False
+
+    def format_value(self, value):
+        if value and getattr(value, "_committed", False) and value.instance.pk:
+            return StoredFileLink(value)
+        return None
+
+
+class MaterialFileSummary:
+    """What an upload turned out to be, as its content showed: “PDF, 1.2 MB”."""
+
+    formfield_overrides = {models.FileField: {"widget": MaterialFileInput}}
+
+    @admin.display(description=_("format and size"))
+    def file_summary(self, material):
+        if not material.file_format:
+            return "—"
+        return f"{material.document_format.label}, {filesizeformat(material.file_size)}"
+
+
+MATERIAL_FIELDS = [("kind", "visibility", "order"), "title", ("file", "file_summary"), "url"]
+
+
+class EventMaterialInline(MaterialFileSummary, TranslationStackedInline):
+    """The event's materials, each for the whole meeting or for one of its sessions."""
+
+    model = Material
+    extra = 0
+    fields = ["session", *MATERIAL_FIELDS]
+    readonly_fields = ["file_summary"]
+    ordering = ["session__starts_at", "order", "pk"]
+    verbose_name_plural = _("materials (presentations, recordings, links)")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "session":
+            # Only this event's sessions; none while the event is being created.
+            event_id = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = Session.objects.filter(event_id=event_id).order_by("starts_at")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class SessionMaterialInline(MaterialFileSummary, TranslationStackedInline):
+    model = Material
+    extra = 0
+    fields = MATERIAL_FIELDS
+    readonly_fields = ["file_summary"]
+    ordering = ["order", "pk"]
+    verbose_name_plural = _("materials (presentations, recordings, links)")
+
+
+@admin.register(Material)
+class MaterialAdmin(MaterialFileSummary, TranslationAdmin):
+    list_display = ["title", "event", "session", "kind", "file_summary", "visibility", "order"]
+    list_filter = ["event", "kind", "visibility"]
+    search_fields = ["title_es", "title_en", "session__title_es", "session__title_en"]
+    list_select_related = ["event", "session"]
+    autocomplete_fields = ["event", "session"]
+    readonly_fields = ["file_summary", "updated_at"]
+    fields = ["event", "session", *MATERIAL_FIELDS, "updated_at"]
 
 
 # Agenda changes that reach people ----------------------------------------------------------------
@@ -100,7 +186,7 @@ class EventAdmin(AgendaChangeActions, TranslationAdmin):
     prepopulated_fields = {"slug": ["title_en"]}
     filter_horizontal = ["organisers"]
     date_hierarchy = "starts_at"
-    inlines = [SessionInline]
+    inlines = [SessionInline, EventMaterialInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "is_published", "organisers"]}),
         (_("Date and time"), {"fields": ["starts_at", "ends_at", "time_zone"]}),
@@ -144,7 +230,7 @@ class SessionAdmin(TranslationAdmin):
     search_fields = ["title_es", "title_en", "topics_es", "topics_en", "speakers__name"]
     list_select_related = ["event"]
     autocomplete_fields = ["event"]
-    inlines = [SessionSpeakerInline]
+    inlines = [SessionSpeakerInline, SessionMaterialInline]
     readonly_fields = ["sequence", "updated_at"]
     fields = [
         "event",

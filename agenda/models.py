@@ -6,18 +6,22 @@ agenda/translation.py: `title` reads in the active language, `title_es` and `tit
 """
 
 import datetime
+import secrets
 import zoneinfo
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.core.validators import URLValidator
+from django.db import models, transaction
 from django.db.models import F, Prefetch, Q
 from django.db.models.signals import m2m_changed, post_delete, pre_delete
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from .materials import FORMAT_CHOICES, FORMATS, check_document, is_registered_participant
 from .timezones import validate_time_zone
 
 # Cache invalidation. Public pages and calendars are cached under a fingerprint of the events' and
@@ -283,6 +287,12 @@ class SessionQuerySet(models.QuerySet):
             )
         )
 
+    def with_materials(self):
+        """Sessions with their materials, in the organisers' order, in one more query."""
+        return self.prefetch_related(
+            Prefetch("materials", queryset=Material.objects.order_by("order", "pk"))
+        )
+
     def mark_changed(self):
         """
         Moves `updated_at` to now: the sessions' calendar entries changed (their LAST-MODIFIED) and
@@ -497,3 +507,201 @@ def _organisers_changed(sender, instance, action, reverse, pk_set, **kwargs):
         Event.objects.filter(organisers=instance).mark_changed()
     else:
         Event.objects.filter(pk__in=pk_set).mark_changed()
+
+
+# Materials: presentations, recordings and links, after the meeting -----------------------------
+
+
+def material_file_name(material, original_name):
+    """
+    Where an upload is stored: under the event, with an unguessable part and the extension of the
+    format its content showed (agenda/materials.py), never the one the organiser's file carried.
+    Nobody reaches storage directly: downloads go through the view, which checks who may have it.
+    """
+    stem = slugify(original_name.rsplit(".", 1)[0])[:60] or "material"
+    return (
+        f"materials/{material.event_id}/{secrets.token_urlsafe(12)}-{stem}.{material.file_format}"
+    )
+
+
+class MaterialQuerySet(models.QuerySet):
+    def in_order(self):
+        """Each session's materials (the meeting's own first) in the order organisers set."""
+        return self.order_by(
+            F("session__starts_at").asc(nulls_first=True), "session_id", "order", "pk"
+        )
+
+    def for_meeting_page(self, event):
+        """All of `event`'s materials, grouped by session, in one query."""
+        return self.filter(event=event).select_related("session").in_order()
+
+
+class Material(TracksLoadedValues):
+    """Something organisers share about a meeting or one of its sessions: a file or a link."""
+
+    class Kind(models.TextChoices):
+        PRESENTATION = "presentation", _("Presentation or document")
+        RECORDING = "recording", _("Recording")
+        LINK = "link", _("Link")
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Everyone")
+        PARTICIPANTS = "participants", _("Registered participants only")
+
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), related_name="materials", on_delete=models.CASCADE
+    )
+    session = models.ForeignKey(
+        Session,
+        verbose_name=_("session"),
+        related_name="materials",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for a material of the whole meeting."),
+    )
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=Kind.choices, default=Kind.PRESENTATION
+    )
+    title = models.CharField(_("title"), max_length=250)
+    file = models.FileField(
+        _("file"),
+        upload_to=material_file_name,
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "For a presentation or document: PDF, PowerPoint (.pptx), Word (.docx) or Excel (.xlsx)."
+        ),
+    )
+    # Found in the file's content when it was uploaded (agenda/materials.py), never taken from its
+    # name: the download's content type comes from here.
+    file_format = models.CharField(
+        _("format"), max_length=10, choices=FORMAT_CHOICES, blank=True, editable=False
+    )
+    file_size = models.PositiveBigIntegerField(_("size in bytes"), null=True, editable=False)
+    url = models.URLField(
+        _("web address"),
+        max_length=500,
+        blank=True,
+        # No javascript:, data: or ftp: addresses on a public page.
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text=_("For a recording or a link: an address starting with https:// or http://."),
+    )
+    visibility = models.CharField(
+        _("visible to"),
+        max_length=20,
+        choices=Visibility.choices,
+        default=Visibility.PUBLIC,
+        help_text=_(
+            "Participants-only materials open only for people signed in with a registration for "
+            "this meeting that is not cancelled or declined; the address of a participants-only "
+            "link is never shown on a public page."
+        ),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = MaterialQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("material")
+        verbose_name_plural = _("materials")
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        if self.is_served_by_site:
+            return reverse(
+                "agenda:material",
+                kwargs={"event_slug": self.event.slug, "pk": self.pk},
+            )
+        return self.url
+
+    @property
+    def is_file(self):
+        return self.kind == self.Kind.PRESENTATION
+
+    @property
+    def is_for_participants_only(self):
+        return self.visibility == self.Visibility.PARTICIPANTS
+
+    @property
+    def is_served_by_site(self):
+        """Files, and links whose address only participants may see, go through the site's view."""
+        return self.is_file or self.is_for_participants_only
+
+    def is_open_to(self, user):
+        """
+        Whether `user` may open this material: anyone a public one; a participants-only one, only
+        someone registration counts as a registered participant of the meeting, asked afresh at
+        every download (agenda/materials.py).
+        """
+        return not self.is_for_participants_only or is_registered_participant(user, self.event)
+
+    @property
+    def document_format(self):
+        return FORMATS.get(self.file_format)
+
+    @property
+    def download_name(self):
+        """The file name a download is saved under: the title, in the visitor's language."""
+        return f"{slugify(self.title)[:80] or 'material'}.{self.file_format}"
+
+    def clean(self):
+        super().clean()
+        if self.session_id is not None:
+            if self.event_id is None:
+                # Added on the session's page, where the event is not asked for.
+                self.event_id = self.session.event_id
+            elif self.session.event_id != self.event_id:
+                raise ValidationError(
+                    {"session": _("This session belongs to another event.")}, code="other_event"
+                )
+        if self.is_file:
+            if self.url:
+                raise ValidationError(
+                    {"url": _("A presentation or document is a file: leave the address empty.")},
+                    code="url_with_file",
+                )
+            if not self.file:
+                raise ValidationError(
+                    {"file": _("Choose the file to upload.")}, code="file_missing"
+                )
+            if not self.file._committed:
+                # A new upload: what it is, read from its bytes, decides how it is served.
+                found = check_document(self.file.file)
+                self.file_format, self.file_size = found.extension, self.file.size
+        else:
+            if self.file:
+                raise ValidationError(
+                    {"file": _("A recording or a link is an address: remove the file.")},
+                    code="file_with_url",
+                )
+            if not self.url:
+                raise ValidationError(
+                    {"url": _("Give the address of the recording or the link.")},
+                    code="url_missing",
+                )
+
+    def save(self, *args, **kwargs):
+        if self.event_id is None and self.session_id is not None:
+            self.event_id = self.session.event_id
+        if not self.is_file:
+            self.file_format, self.file_size = "", None
+        replaced = self.changed_fields(["file"]) and self._loaded_values.get("file")
+        super().save(*args, **kwargs)
+        if replaced:
+            # The old upload is no longer reachable from anything: remove it once this is saved.
+            name, storage = replaced, self.file.storage
+            transaction.on_commit(lambda: storage.delete(name))
+
+
+@receiver(post_delete, sender=Material, dispatch_uid="agenda.material_deleted")
+def _material_deleted(sender, instance, **kwargs):
+    # Deleted rows (one by one, in bulk or by cascade) leave no file behind once committed.
+    if instance.file:
+        name, storage = instance.file.name, instance.file.storage
+        transaction.on_commit(lambda: storage.delete(name))

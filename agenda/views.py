@@ -6,15 +6,19 @@ session, no CSRF token and no messages, and are kept in the cache per language a
 the agenda changes (pagecache).
 """
 
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, TemplateView
 
 from pagecache import mark_public_page
 
 from .calendars import feed_addresses
-from .models import Event, SessionSpeaker, Speaker
+from .models import Event, Material, SessionSpeaker, Speaker
 from .timezones import QUERY_PARAMETER, TimeZoneVariant, region_start_times
 
 
@@ -77,6 +81,7 @@ class EventDetailView(PublicPageMixin, DetailView):
                 calendar=calendar_links(event),
                 region_start_times=region_start_times(event.starts_at),
                 time_zone_parameter=QUERY_PARAMETER,
+                materials=Material.objects.for_meeting_page(event),
             )
         return context
 
@@ -133,4 +138,54 @@ class SessionDetailView(EventPageMixin, DetailView):
     nav_section = "agenda"
 
     def get_queryset(self):
-        return self.get_event().sessions.with_speakers()
+        return self.get_event().sessions.with_speakers().with_materials()
+
+
+# Materials ---------------------------------------------------------------------------------------
+
+
+@require_safe
+def open_material(request, event_slug, pk):
+    """
+    A material's file, or a participants-only link, after checking at every request who may have
+    it. Never a public page: what it answers depends on who asks, so nothing here is cached.
+
+    Files are always sent as attachments, PDF included: opened inside the site, a PDF uploaded by
+    anyone with admin access would run in the site's origin under its CSP, and browsers' viewers
+    differ in how they treat both; saved and opened in the person's own reader, it is just a file.
+    """
+    material = get_object_or_404(
+        Material.objects.select_related("event").filter(event__is_published=True),
+        event__slug=event_slug,
+        pk=pk,
+    )
+    if not material.is_open_to(request.user):
+        if request.user.is_authenticated:
+            response = render(
+                request, "agenda/material_refused.html", {"material": material}, status=403
+            )
+        else:
+            # From a link on the meeting's page: sign in, then come back to the download.
+            response = redirect_to_login(request.get_full_path())
+    elif not material.is_file:
+        # Pages link public links directly; participants-only ones come here to be checked.
+        response = HttpResponseRedirect(material.url)
+    else:
+        if material.document_format is None:
+            # Saved without the admin's check (a script): never served under a guessed type.
+            raise Http404
+        try:
+            handle = material.file.storage.open(material.file.name, "rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        # The content type of the format its content showed on upload, never the browser's claim.
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=material.download_name,
+            content_type=material.document_format.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+    add_never_cache_headers(response)
+    patch_cache_control(response, private=True)
+    return response

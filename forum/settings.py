@@ -9,6 +9,7 @@ import operator
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -161,8 +162,43 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (the materials organisers attach to a meeting) go through Django's storage API:
+# the local file system under MEDIA_ROOT by default, or an S3-compatible bucket when
+# FILE_STORAGE=s3 (django-storages, installed with the optional `s3` extra: pip install ".[s3]").
+# They are never served from a URL of their own: a view checks who may have each one and sets a
+# safe content type (agenda/views.py), so MEDIA_URL stays unset and the bucket stays private.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+FILE_STORAGE = env.str("FILE_STORAGE", default="local")
+if FILE_STORAGE == "s3":
+    uploads_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET_NAME"),
+            "access_key": env.str("S3_ACCESS_KEY_ID", default=None),
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default=None),
+            # Empty for AWS itself; the host's address for R2, MinIO, Spaces and the others.
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default=None),
+            "region_name": env.str("S3_REGION_NAME", default=None),
+            "location": env.str("S3_LOCATION", default=""),
+            "addressing_style": env.str("S3_ADDRESSING_STYLE", default=None),
+            "signature_version": "s3v4",
+            # Private objects: the files reach people only through the download view. Empty leaves
+            # it to the bucket's own policy, for hosts that refuse ACL headers.
+            "default_acl": env.str("S3_DEFAULT_ACL", default="private") or None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+elif FILE_STORAGE == "local":
+    uploads_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    raise ImproperlyConfigured(f"FILE_STORAGE must be 'local' or 's3', not {FILE_STORAGE!r}.")
+# The largest material file organisers may upload, in megabytes. The reverse proxy must accept a
+# request that large too (nginx: client_max_body_size).
+MATERIAL_MAX_FILE_SIZE = env.int("MATERIAL_MAX_FILE_SIZE_MB", default=50) * 1024 * 1024
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": uploads_storage,
     "staticfiles": {
         "BACKEND": env.str(
             "STATICFILES_BACKEND",

@@ -9,11 +9,15 @@ class RegistrationConfig(AppConfig):
     def ready(self):
         import pagecache
         from agenda import loader as meeting_loader
+        from agenda import materials
 
         from . import loader
-        from .models import RegistrationSettings
+        from .models import Registration, RegistrationSettings
 
         meeting_loader.add_section(loader.SECTION)
+        # The agenda serves its participants-only materials to the people registration says hold a
+        # registration for the meeting; it asks at every download (agenda/materials.py).
+        materials.participants_are(Registration.objects.holds_registration)
 
         # The event page says whether registration is open: a window opening or closing, or an
         # organiser moving it, changes that page.

@@ -127,6 +127,18 @@ class RegistrationQuerySet(models.QuerySet):
         """Registrations that still hold or wait for a place."""
         return self.filter(status__in=Registration.ACTIVE_STATUSES)
 
+    def holds_registration(self, user, event):
+        """
+        Whether `user` registered for `event` and neither cancelled nor was declined (confirmed,
+        waiting or pending approval): who may download the meeting's participants-only materials.
+        """
+        return (
+            user.is_authenticated
+            and self.filter(event=event, user=user)
+            .exclude(status__in=[Registration.Status.CANCELLED, Registration.Status.DECLINED])
+            .exists()
+        )
+
     def in_person(self):
         return self.filter(attendance_mode=AttendanceMode.IN_PERSON)
 

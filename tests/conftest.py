@@ -50,3 +50,9 @@ def _start_with_an_empty_cache():
 def organiser(client):
     """A member of the organisers' group, signed in with two-factor authentication as admin asks."""
     return sign_in(client, staff_member(ORGANISERS))
+
+
+@pytest.fixture(autouse=True)
+def _uploads_in_a_temporary_folder(settings, tmp_path):
+    # Uploaded materials land in a folder of the test's own, never in var/media.
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -2,8 +2,11 @@ import datetime
 import zoneinfo
 
 import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
 
-from agenda.models import Event, Organisation, Session, SessionSpeaker, Speaker
+from agenda.models import Event, Material, Organisation, Session, SessionSpeaker, Speaker
+
+from . import material_files
 
 LIMA = zoneinfo.ZoneInfo("America/Lima")
 
@@ -75,3 +78,41 @@ class SessionSpeakerFactory(factory.django.DjangoModelFactory):
     speaker = factory.SubFactory(SpeakerFactory)
     role = SessionSpeaker.Role.SPEAKER
     order = factory.Sequence(lambda n: n)
+
+
+class MaterialFactory(factory.django.DjangoModelFactory):
+    """A material as an organiser saves it in admin: validated (the format read from the file's
+    content), then saved. A PDF presentation of the whole meeting unless told otherwise."""
+
+    class Meta:
+        model = Material
+
+    session = None
+    event = factory.LazyAttribute(
+        lambda material: material.session.event if material.session else EventFactory()
+    )
+    kind = Material.Kind.PRESENTATION
+    title_es = factory.Sequence(lambda n: f"Presentación {n}")
+    title_en = factory.Sequence(lambda n: f"Presentation {n}")
+    file = factory.LazyAttribute(
+        lambda material: (
+            SimpleUploadedFile("slides.pdf", material_files.pdf())
+            if material.kind == Material.Kind.PRESENTATION
+            else ""
+        )
+    )
+    url = factory.LazyAttribute(
+        lambda material: (
+            ""
+            if material.kind == Material.Kind.PRESENTATION
+            else "https://video.example.org/watch/4242"
+        )
+    )
+    visibility = Material.Visibility.PUBLIC
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        material = model_class(*args, **kwargs)
+        material.full_clean()
+        material.save()
+        return material

@@ -514,6 +514,11 @@ def session_change_form(session, **changes):
         "session_speakers-INITIAL_FORMS": str(len(links)),
         "session_speakers-MIN_NUM_FORMS": "0",
         "session_speakers-MAX_NUM_FORMS": "1000",
+        # The session's materials (none here).
+        "materials-TOTAL_FORMS": "0",
+        "materials-INITIAL_FORMS": "0",
+        "materials-MIN_NUM_FORMS": "0",
+        "materials-MAX_NUM_FORMS": "1000",
     }
     for index, link in enumerate(links):
         prefix = f"session_speakers-{index}-"
