@@ -2,7 +2,7 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Event, Organisation, Session, Speaker
+from .models import Event, Organisation, Roundtable, Session, Speaker
 
 
 @register(Organisation)
@@ -33,3 +33,8 @@ class SpeakerTranslation(TranslationOptions):
 @register(Session)
 class SessionTranslation(TranslationOptions):
     fields = ("title", "topics", "participants_note")
+
+
+@register(Roundtable)
+class RoundtableTranslation(TranslationOptions):
+    fields = ("name", "description")
