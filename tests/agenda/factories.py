@@ -3,7 +3,7 @@ import zoneinfo
 
 import factory
 
-from agenda.models import Event, Organisation, Session, SessionSpeaker, Speaker
+from agenda.models import Event, Organisation, Roundtable, Session, SessionSpeaker, Speaker
 
 LIMA = zoneinfo.ZoneInfo("America/Lima")
 
@@ -74,4 +74,17 @@ class SessionSpeakerFactory(factory.django.DjangoModelFactory):
     session = factory.SubFactory(SessionFactory)
     speaker = factory.SubFactory(SpeakerFactory)
     role = SessionSpeaker.Role.SPEAKER
+    order = factory.Sequence(lambda n: n)
+
+
+class RoundtableFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Roundtable
+        django_get_or_create = ["key"]
+
+    key = factory.Sequence(lambda n: f"roundtable-{n}")
+    name_es = factory.Sequence(lambda n: f"Mesa {n}")
+    name_en = factory.Sequence(lambda n: f"Roundtable {n}")
+    description_es = "Cooperación regional."
+    description_en = "Regional cooperation."
     order = factory.Sequence(lambda n: n)
