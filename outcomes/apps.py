@@ -9,6 +9,8 @@ class OutcomesConfig(AppConfig):
     def ready(self):
         import pagecache
 
+        from agenda.models import Organisation
+
         from .models import Action, Outcome
 
         # The outcomes pages and the convergence matrix are public: a summary edited, an outcome
@@ -18,5 +20,9 @@ class OutcomesConfig(AppConfig):
         pagecache.register(Outcome)
         pagecache.register(
             Action,
-            watch=[Action.lead_organisations.through, Action.participating_organisations.through],
+            watch=[
+                Organisation,
+                Action.lead_organisations.through,
+                Action.participating_organisations.through,
+            ],
         )

@@ -10,7 +10,7 @@ The summary and each action's text exist in every language through django-modelt
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.db.models.signals import m2m_changed, pre_delete
+from django.db.models.signals import m2m_changed, post_save, pre_delete
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
@@ -75,17 +75,22 @@ class ActionQuerySet(models.QuerySet):
             "lead_organisations", "participating_organisations"
         )
 
+    def with_organisation(self, organisation):
+        """Actions the organisation leads or takes part in (a row may appear twice: see filtered)."""
+        return self.filter(
+            Q(lead_organisations=organisation) | Q(participating_organisations=organisation)
+        )
+
     def filtered(self, *, roundtable=None, organisation=None, horizon="", status=""):
         """The matrix's filters: any left empty does not narrow the list."""
         actions = self
         if roundtable is not None:
             actions = actions.filter(outcome__event__roundtable=roundtable)
         if organisation is not None:
-            led_or_joined = Q(lead_organisations=organisation) | Q(
-                participating_organisations=organisation
-            )
             # Through a subquery, so an action led and joined by it is not listed twice.
-            actions = actions.filter(pk__in=Action.objects.filter(led_or_joined).values("pk"))
+            actions = actions.filter(
+                pk__in=Action.objects.with_organisation(organisation).values("pk")
+            )
         if horizon:
             actions = actions.filter(horizon=horizon)
         if status:
@@ -215,16 +220,23 @@ def _organisations_changed(sender, instance, action, reverse, pk_set, **kwargs):
     if not reverse:
         Action.objects.filter(pk=instance.pk).mark_changed()
     elif action == "pre_clear":
-        Action.objects.filter(
-            Q(lead_organisations=instance) | Q(participating_organisations=instance)
-        ).mark_changed()
+        Action.objects.with_organisation(instance).mark_changed()
     else:
         Action.objects.filter(pk__in=pk_set).mark_changed()
+
+
+# An organisation's name is part of every action it leads or joins. Organisation.save() in the agenda
+# moves what the agenda shows of it, and cannot know of the matrix (the agenda imports no app):
+# these receivers are the matrix's side of it.
+
+
+@receiver(post_save, sender=Organisation, dispatch_uid="outcomes.organisation_saved")
+def _organisation_saved(sender, instance, created, **kwargs):
+    if not created:
+        Action.objects.with_organisation(instance).mark_changed()
 
 
 @receiver(pre_delete, sender=Organisation, dispatch_uid="outcomes.organisation_deleted")
 def _organisation_deleted(sender, instance, **kwargs):
     # Before the deletion, while the actions it leads or joins can still be found.
-    Action.objects.filter(
-        Q(lead_organisations=instance) | Q(participating_organisations=instance)
-    ).mark_changed()
+    Action.objects.with_organisation(instance).mark_changed()
