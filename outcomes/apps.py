@@ -8,7 +8,6 @@ class OutcomesConfig(AppConfig):
 
     def ready(self):
         import pagecache
-
         from agenda.models import Organisation
 
         from .models import Action, Outcome

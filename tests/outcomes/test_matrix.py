@@ -7,9 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from tests.languages import LANGUAGES, translated, url
-
 from tests.agenda.factories import OrganisationFactory
+from tests.languages import LANGUAGES, translated, url
 
 from .factories import ActionFactory
 
