@@ -89,6 +89,14 @@ class RoundtableChoiceField(forms.ModelChoiceField):
             **kwargs,
         )
 
+    def to_python(self, value):
+        # PostgreSQL refuses a NUL in a text parameter with a database error, not "no such row".
+        if isinstance(value, str) and "\x00" in value:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
 
 class EventFilterForm(FilterForm):
     roundtable = RoundtableChoiceField()

@@ -1,6 +1,8 @@
 """A meeting's outcomes page: its summary, cleaned, and its actions, once organisers publish them."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from outcomes.models import Outcome
@@ -90,3 +92,25 @@ def test_an_action_from_another_meetings_session_is_refused(matrix):
     with pytest.raises(ValidationError) as error:
         action.full_clean()
     assert "session" in error.value.message_dict
+
+
+def test_outcomes_page_queries_do_not_grow_with_the_number_of_actions(
+    client, matrix, fingerprint_every_request
+):
+    page = outcomes_url(matrix["meeting"])
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(page).status_code == 200
+        return len(queries)
+
+    few = count()
+    for number in range(5):
+        ActionFactory(
+            outcome=matrix["outcome"],
+            description_en=f"Another action {number}",
+            leads=[matrix["sgcan"], matrix["caf"]],
+            participants=[matrix["sela"]],
+            session=matrix["session"],
+        )
+    assert count() == few
