@@ -69,7 +69,7 @@ class EventDetailView(PublicPageMixin, DetailView):
     nav_section = "event"
 
     def get_queryset(self):
-        return Event.objects.published().prefetch_related("organisers")
+        return Event.objects.published().select_related("roundtable").prefetch_related("organisers")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(nav_section=self.nav_section, **kwargs)

@@ -221,3 +221,21 @@ def test_a_roundtable_edited_in_admin_shows_at_once(client, meetings):
     roundtable.name_en = "Sustainable and renewable energy"
     roundtable.save()
     assert "Sustainable and renewable energy" in events_page(client)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_event_page_names_its_roundtable_and_links_to_its_meetings(client, language):
+    load()
+    meeting = Event.objects.get()
+    html = client.get(url(language, "agenda:event-detail", slug=meeting.slug)).content.decode()
+    with translation.override(language):
+        name = meeting.roundtable.name
+    events = url(language, "agenda:event-list")
+    assert f'<a href="{events}?roundtable={CROSS_BORDER}">{name}</a>' in html
+    assert translated(language, "Working roundtable of the forum:") in html
+
+
+def test_the_home_page_presents_the_forum_before_the_meetings_details(client):
+    load()
+    html = client.get(url("en", "agenda:home")).content.decode()
+    assert html.index('id="forum-heading"') < html.index('id="general-objective-heading"')
