@@ -5,6 +5,8 @@ import io
 
 import openpyxl
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.languages import url
 
@@ -107,3 +109,22 @@ def test_cells_a_spreadsheet_would_run_as_formulas_are_neutralised(client, matri
 def test_an_unknown_format_is_not_found(client, matrix):
     response = client.get(url("en", "outcomes:matrix-download", file_format="pdf"))
     assert response.status_code == 404
+
+
+def test_download_queries_do_not_grow_with_the_number_of_actions(client, matrix):
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            download(client, "xlsx", status="agreed")
+        return len(queries)
+
+    few = count()
+    for number in range(6):
+        ActionFactory(
+            outcome=matrix["outcome"],
+            description_en=f"More {number}",
+            leads=[matrix["sgcan"], matrix["sela"]],
+            participants=[matrix["caf"]],
+            session=matrix["session"],
+        )
+    # Drawn again: the new actions moved the page cache's key.
+    assert count() == few
