@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AdminFileWidget
 from django.db import models
+from django.db.models import Count
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -13,7 +14,7 @@ from modeltranslation.admin import (
     TranslationStackedInline,
 )
 
-from .models import Event, Material, Organisation, Session, SessionSpeaker, Speaker
+from .models import Event, Material, Organisation, Roundtable, Session, SessionSpeaker, Speaker
 from .rescheduling import RescheduleForm, reschedule
 
 
@@ -22,6 +23,21 @@ class OrganisationAdmin(TranslationAdmin):
     list_display = ["name", "acronym", "country", "website"]
     list_filter = ["country"]
     search_fields = ["name_es", "name_en", "acronym"]
+
+
+@admin.register(Roundtable)
+class RoundtableAdmin(TranslationAdmin):
+    list_display = ["name", "order", "key", "meeting_count"]
+    list_editable = ["order"]
+    search_fields = ["name_es", "name_en", "key"]
+    fields = ["name", "description", "order", "key"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(meeting_count=Count("events"))
+
+    @admin.display(description=_("meetings"), ordering="meeting_count")
+    def meeting_count(self, roundtable):
+        return roundtable.meeting_count
 
 
 class SessionInline(TranslationStackedInline):
@@ -180,15 +196,16 @@ class AgendaChangeActions:
 
 @admin.register(Event)
 class EventAdmin(AgendaChangeActions, TranslationAdmin):
-    list_display = ["title", "starts_at", "ends_at", "time_zone", "is_published"]
-    list_filter = ["is_published"]
+    list_display = ["title", "roundtable", "starts_at", "ends_at", "time_zone", "is_published"]
+    list_filter = ["is_published", "roundtable"]
+    list_select_related = ["roundtable"]
     search_fields = ["title_es", "title_en", "slug"]
     prepopulated_fields = {"slug": ["title_en"]}
     filter_horizontal = ["organisers"]
     date_hierarchy = "starts_at"
     inlines = [SessionInline, EventMaterialInline]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "is_published", "organisers"]}),
+        (None, {"fields": ["title", "slug", "is_published", "roundtable", "organisers"]}),
         (_("Date and time"), {"fields": ["starts_at", "ends_at", "time_zone"]}),
         (
             _("Content"),

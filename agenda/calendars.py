@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db.models import Count, Max
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
 from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_safe
@@ -106,7 +107,7 @@ def _session_component(event, session, base_url, extra_description, stamp):
         summary=session.title,
         location=_location(event, session),
         url=base_url + session.get_absolute_url(),
-        description=_description(session, extra_description),
+        description=_description(event, session, extra_description),
         categories=[str(session.get_kind_display())],
         status="CONFIRMED",
     )
@@ -124,8 +125,17 @@ def _location(event, session):
     return f"{place} · {also_online}"
 
 
-def _description(session, extra_description):
+def past_meeting_note(event):
+    """What a calendar entry of a meeting that has ended says first: that it took place, and when."""
+    return gettext("This meeting took place on %(date)s.") % {
+        "date": date_format(event.local_starts_at, "DATE_FORMAT")
+    }
+
+
+def _description(event, session, extra_description):
     paragraphs = [str(session.get_kind_display())]
+    if event.is_past:
+        paragraphs.insert(0, past_meeting_note(event))
     links = session.ordered_speakers
     if links:
         paragraphs.append(
@@ -206,10 +216,25 @@ def _meeting_source(event_slug):
         return None
     return CalendarSource(
         subject=event,
-        last_modified=max(filter(None, (event.updated_at, event.sessions_changed))),
-        # The count notices a deleted session even where the clock could not.
-        version=(event.pk, event.updated_at, event.sessions_changed, event.session_count),
+        last_modified=_changed_at(event, event.updated_at, event.sessions_changed),
+        # The count notices a deleted session even where the clock could not; whether the meeting
+        # is past changes every description ("took place on …").
+        version=(
+            event.pk,
+            event.updated_at,
+            event.sessions_changed,
+            event.session_count,
+            event.is_past,
+        ),
     )
+
+
+def _changed_at(event, *instants):
+    """
+    The latest change to what the calendar shows: the rows' `updated_at`, and the meeting's end
+    once it has passed, since from then on its entries say it took place.
+    """
+    return max(filter(None, (*instants, event.ends_at if event.is_past else None)))
 
 
 def _session_source(event_slug, pk):
@@ -224,8 +249,8 @@ def _session_source(event_slug, pk):
     event = session.event
     return CalendarSource(
         subject=session,
-        last_modified=max(session.updated_at, event.updated_at),
-        version=(session.pk, session.updated_at, event.pk, event.updated_at),
+        last_modified=_changed_at(event, session.updated_at, event.updated_at),
+        version=(session.pk, session.updated_at, event.pk, event.updated_at, event.is_past),
     )
 
 

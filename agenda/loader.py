@@ -1,6 +1,6 @@
 """
-Loads a meeting (its event, organisations, speakers and sessions, and what other apps add to the
-file: registration's audience categories) from a TOML data file.
+Loads a meeting (the forum's roundtables, its event, organisations, speakers and sessions, and what
+other apps add to the file: registration's audience categories) from a TOML data file.
 
 The file holds the concept note's content; once loaded, Django admin is where organisers change it.
 So a run never undoes their work:
@@ -36,7 +36,7 @@ from .meeting_file import (
     string_list,
     string_value,
 )
-from .models import Event, Organisation, Session, SessionSpeaker, Speaker
+from .models import Event, Organisation, Roundtable, Session, SessionSpeaker, Speaker
 
 DEFAULT_MEETING_FILE = Path(__file__).resolve().parent / "data" / "cross-border-2024.toml"
 
@@ -68,6 +68,7 @@ class LoadContext:
 
     overwrite: bool
     organisations: dict[str, Organisation] = field(default_factory=dict)
+    roundtables: dict[str, Roundtable] = field(default_factory=dict)
     speakers: dict[str, Speaker] = field(default_factory=dict)
     event: Event | None = None
     event_created: bool = False
@@ -128,6 +129,35 @@ def load_organisations(entries, context):
     return tally
 
 
+# Roundtables --------------------------------------------------------------------------------
+
+ROUNDTABLE_FIELDS = ("key", "name", "description")
+
+
+def load_roundtables(entries, context):
+    """
+    The forum's working roundtables, found again by their key; each meeting file may carry all of
+    them, so whichever meeting is loaded first brings them and the others change nothing. Their
+    order on the site is their order in the file.
+    """
+    tally = Tally()
+    for position, (where, entry) in enumerate(
+        array_of_tables(entries, "roundtables", label="key"), start=1
+    ):
+        columns = model_columns(
+            Roundtable, entry, where, ROUNDTABLE_FIELDS, required=("key", "name")
+        )
+        key = columns["key"]
+        if key in context.roundtables:
+            raise MeetingFileError(f'{where}: the key "{key}" is used twice in the file.')
+        columns["order"] = position
+        existing = Roundtable.objects.filter(key=key).first()
+        roundtable, outcome = apply_entry(Roundtable, existing, columns, where, context.overwrite)
+        context.roundtables[key] = roundtable
+        tally.count(outcome)
+    return tally
+
+
 # Event --------------------------------------------------------------------------------------
 
 EVENT_FIELDS = (
@@ -160,9 +190,14 @@ def load_event(table, context):
         where,
         EVENT_FIELDS,
         required=("slug", "title", "starts_at", "ends_at"),
-        extra=("organisers",),
+        extra=("organisers", "roundtable"),
     )
     check_ends_after_start(columns, where)
+    if "roundtable" in table:
+        key = string_value(table["roundtable"], f"{where}, roundtable")
+        columns["roundtable_id"] = reference(
+            context.roundtables, key, f"{where}, roundtable", "roundtables"
+        ).pk
     organisers = [
         reference(context.organisations, acronym, f"{where}, organisers", "organisations")
         for acronym in string_list(table.get("organisers", []), f"{where}, organisers")
@@ -372,6 +407,7 @@ class Section(NamedTuple):
 
 SECTIONS = [
     Section("organisations", load_organisations),
+    Section("roundtables", load_roundtables),
     Section("event", load_event, required=True),
     Section("speakers", load_speakers),
     Section("sessions", load_sessions),

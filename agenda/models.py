@@ -89,6 +89,46 @@ class Organisation(models.Model):
         Session.objects.filter(session_speakers__speaker__organisation=self).mark_changed()
 
 
+class RoundtableQuerySet(models.QuerySet):
+    def with_meetings(self):
+        """The roundtables, each with its published meetings newest first, in two queries."""
+        return self.prefetch_related(
+            Prefetch(
+                "events",
+                queryset=Event.objects.published().newest_first(),
+                to_attr="published_meetings",
+            )
+        )
+
+
+class Roundtable(models.Model):
+    """
+    One of the forum's working roundtables (axes): the 2022 forum set up five, and each holds its
+    own meetings, whose outcomes feed the regional convergence matrix.
+    """
+
+    # The row's key in the meeting file (agenda/loader.py): events name their roundtable by it, and
+    # the next load finds the row by it even after an organiser renamed it in admin.
+    key = models.SlugField(_("key in the meeting file"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("short description"), blank=True)
+    order = models.PositiveSmallIntegerField(
+        _("order"), default=0, help_text=_("Roundtables are listed by this number.")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = RoundtableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("roundtable")
+        verbose_name_plural = _("roundtables")
+
+    def __str__(self):
+        return self.name
+
+
 # An event that starts "tomorrow" in its own zone starts within this much of now, whatever the
 # zone and its daylight saving: a cheap bound before the exact check in Python.
 TOMORROW_HORIZON = datetime.timedelta(hours=50)
@@ -107,6 +147,16 @@ class EventQuerySet(models.QuerySet):
         return self.update(updated_at=timezone.now())
 
     mark_changed.alters_data = True
+
+    def past(self, now=None):
+        """Events that have ended: the clock decides how a meeting is worded, never registration."""
+        return self.filter(ends_at__lte=now or timezone.now())
+
+    def upcoming(self, now=None):
+        return self.filter(ends_at__gt=now or timezone.now())
+
+    def newest_first(self):
+        return self.order_by("-starts_at", "-pk")
 
     def starting_the_day_after(self, now):
         """
@@ -165,6 +215,14 @@ class Event(TracksLoadedValues):
         help_text=_("Private. Meeting ID, passcode or other instructions to join."),
     )
     is_published = models.BooleanField(_("published"), default=True)
+    roundtable = models.ForeignKey(
+        Roundtable,
+        verbose_name=_("roundtable"),
+        related_name="events",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -200,6 +258,15 @@ class Event(TracksLoadedValues):
     @property
     def is_hybrid(self):
         return bool(self.venue_name) and bool(self.virtual_platform_name)
+
+    @property
+    def is_past(self):
+        """
+        Whether the meeting has ended, by the clock: it changes how pages and calendars word the
+        meeting ("took place on …"), never whether people may register (RegistrationSettings'
+        window alone decides that). The page cache moves its key at `ends_at` (agenda/apps.py).
+        """
+        return self.ends_at <= timezone.now()
 
     def clean(self):
         super().clean()

@@ -2,7 +2,7 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Event, Material, Organisation, Session, Speaker
+from .models import Event, Material, Organisation, Roundtable, Session, Speaker
 
 
 @register(Organisation)
@@ -38,3 +38,8 @@ class SessionTranslation(TranslationOptions):
 @register(Material)
 class MaterialTranslation(TranslationOptions):
     fields = ("title",)
+
+
+@register(Roundtable)
+class RoundtableTranslation(TranslationOptions):
+    fields = ("name", "description")

@@ -24,6 +24,7 @@ app_name = "agenda"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("events/", views.EventListView.as_view(), name="event-list"),
     path("events/<slug:slug>/", views.EventDetailView.as_view(), name="event-detail"),
     path("events/<slug:event_slug>/agenda/", views.AgendaView.as_view(), name="event-agenda"),
     path(

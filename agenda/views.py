@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, TemplateView
@@ -18,7 +19,8 @@ from django.views.generic import DetailView, TemplateView
 from pagecache import mark_public_page
 
 from .calendars import feed_addresses
-from .models import Event, Material, SessionSpeaker, Speaker
+from .filters import EventFilterForm, FilteredPublicPageMixin
+from .models import Event, Material, Roundtable, SessionSpeaker, Speaker
 from .timezones import QUERY_PARAMETER, TimeZoneVariant, region_start_times
 
 
@@ -71,7 +73,7 @@ class EventDetailView(PublicPageMixin, DetailView):
     nav_section = "event"
 
     def get_queryset(self):
-        return Event.objects.published().prefetch_related("organisers")
+        return Event.objects.published().select_related("roundtable").prefetch_related("organisers")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(nav_section=self.nav_section, **kwargs)
@@ -87,12 +89,19 @@ class EventDetailView(PublicPageMixin, DetailView):
 
 
 class HomeView(EventDetailView):
-    """The featured event's page, or a friendly word while nothing is published."""
+    """
+    The featured event's page, or a friendly word while nothing is published, followed by the
+    forum's roundtables, each with its meetings.
+    """
 
+    template_name = "agenda/home.html"
     nav_section = "home"
 
     def get_object(self, queryset=None):
         return self.get_queryset().featured()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(roundtables=Roundtable.objects.with_meetings(), **kwargs)
 
     def get_template_names(self):
         return [self.template_name if self.object else "agenda/no_event.html"]
@@ -189,3 +198,27 @@ def open_material(request, event_slug, pk):
     add_never_cache_headers(response)
     patch_cache_control(response, private=True)
     return response
+
+
+class EventListView(FilteredPublicPageMixin, TemplateView):
+    """Every published meeting, upcoming and past, newest first; ?roundtable= narrows the list."""
+
+    template_name = "agenda/event_list.html"
+    filter_form_class = EventFilterForm
+    nav_section = "events"
+
+    def get_context_data(self, **kwargs):
+        events = Event.objects.published().select_related("roundtable").newest_first()
+        roundtable = self.filters().get("roundtable")
+        if roundtable is not None:
+            events = events.filter(roundtable=roundtable)
+        # Both lists against one instant, so a meeting ending meanwhile is not in both or neither.
+        now = timezone.now()
+        return super().get_context_data(
+            form=self.filter_form,
+            roundtable=roundtable,
+            upcoming_events=events.upcoming(now),
+            past_events=events.past(now),
+            nav_section=self.nav_section,
+            **kwargs,
+        )

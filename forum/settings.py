@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     # The database task backend: queued e-mails wait in a table for `manage.py db_worker`.
     "django_tasks_db",
     "agenda",
+    # A meeting's outcomes and the convergence matrix: beside registration, above the agenda.
+    "outcomes",
     "registration",
 ]
 

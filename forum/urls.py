@@ -15,6 +15,7 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("registration.urls")),
+    path("", include("outcomes.urls")),
     path("", include("agenda.urls")),
 )
 

@@ -2,17 +2,9 @@
 Registrations as a spreadsheet (CSV or Excel) for organisers, through django-import-export.
 
 Labels (status, mode, category, country) are written in the admin's language, times in Lima time,
-the meeting's official clock. A cell a spreadsheet would run as a formula is neutralised here rather
-than with IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT: that setting only strips a leading "=" (turning
-"=1+2" into "1+2", which changes the data) and leaves "+", "-", "@", tab and carriage return alone,
-all of which Excel and LibreOffice also read as the start of a formula (OWASP's "CSV injection").
-
-Control characters other than tab and line breaks are replaced too: the participant forms refuse
-them, but a row stored before or typed in the admin may hold one, and XML 1.0 cannot write most of
-them, so openpyxl refused the whole Excel file for one name.
+the meeting's official clock. Every cell goes through agenda.spreadsheets.safe_cell: no formula a
+spreadsheet would run, no control character openpyxl cannot write (see that module for why).
 """
-
-import re
 
 from django.contrib.admin import Action, ActionLocation
 from django.db.models import OuterRef, Subquery
@@ -22,32 +14,15 @@ from import_export import admin as import_export_admin
 from import_export import resources, widgets
 from import_export.fields import Field
 
-from .models import Consent, Registration
+from agenda.spreadsheets import safe_cell
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-# Every C0 control but tab, line feed and carriage return, DEL and the C1 controls. The visible
-# replacement character tells the organiser something was there, where deleting would not.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+from .models import Consent, Registration
 
 CONSENT_COLUMNS = {
     Consent.Purpose.PRIVACY_NOTICE: "consent_privacy_notice",
     Consent.Purpose.PHOTOGRAPHY: "consent_photography",
     Consent.Purpose.SENSITIVE_DATA: "consent_sensitive_data",
 }
-
-
-def neutralise_formula(value):
-    """Prefix a text cell that a spreadsheet would read as a formula with an apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
-
-
-def safe_cell(value):
-    """A cell both formats can write and no spreadsheet runs: controls replaced, formulas defused."""
-    if isinstance(value, str):
-        value = CONTROL_CHARACTERS.sub("\N{REPLACEMENT CHARACTER}", value)
-    return neutralise_formula(value)
 
 
 def with_export_columns(registrations):

@@ -4,7 +4,15 @@ import zoneinfo
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from agenda.models import Event, Material, Organisation, Session, SessionSpeaker, Speaker
+from agenda.models import (
+    Event,
+    Material,
+    Organisation,
+    Roundtable,
+    Session,
+    SessionSpeaker,
+    Speaker,
+)
 
 from . import material_files
 
@@ -116,3 +124,16 @@ class MaterialFactory(factory.django.DjangoModelFactory):
         material.full_clean()
         material.save()
         return material
+
+
+class RoundtableFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Roundtable
+        django_get_or_create = ["key"]
+
+    key = factory.Sequence(lambda n: f"roundtable-{n}")
+    name_es = factory.Sequence(lambda n: f"Mesa {n}")
+    name_en = factory.Sequence(lambda n: f"Roundtable {n}")
+    description_es = "Cooperación regional."
+    description_en = "Regional cooperation."
+    order = factory.Sequence(lambda n: n)

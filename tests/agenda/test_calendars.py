@@ -223,7 +223,9 @@ def test_url_is_the_absolute_address_of_the_session_page_in_the_same_language(cl
     )
 
 
-def test_description_gives_kind_speakers_participants_confirmation_and_topics(client):
+def test_description_gives_kind_speakers_participants_confirmation_and_topics(
+    before_the_meeting, client
+):
     session = SessionFactory(
         kind=Session.Kind.DISCUSSION,
         participants_note_en="Secretaries General",
@@ -268,7 +270,7 @@ def test_description_gives_kind_speakers_participants_confirmation_and_topics(cl
     assert vevent.categories == ["Discussion round"]
 
 
-def test_description_of_a_confirmed_break_is_just_its_kind(client):
+def test_description_of_a_confirmed_break_is_just_its_kind(before_the_meeting, client):
     session = SessionFactory(kind=Session.Kind.BREAK)
 
     vevent = only_event(fetch_calendar(client, session_url(session, "en")))
@@ -371,6 +373,7 @@ def test_last_modified_is_the_latest_edit_of_the_event_or_its_sessions(time_mach
 
 
 def test_build_calendar_adds_a_personal_note_to_every_session_for_reuse(
+    before_the_meeting,
     django_assert_num_queries,
 ):
     event = meeting_with_sessions(2, speakers_per_session=1)

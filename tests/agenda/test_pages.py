@@ -143,7 +143,9 @@ def test_home_page_without_a_published_event_says_so_kindly(client):
     assert translated("en", "No meeting published yet") in response.content.decode()
 
 
-def test_event_page_offers_the_calendar_download_subscription_and_web_address(client, meeting):
+def test_event_page_offers_the_calendar_download_subscription_and_web_address(
+    before_the_meeting, client, meeting
+):
     response = client.get(url("en", "agenda:event-detail", slug=meeting.slug))
     assert response.status_code == 200
     html = response.content.decode()
@@ -534,7 +536,9 @@ def test_server_error_page_renders_without_a_request_or_database(rf):
     assert translated("en", "Something went wrong") in response.content.decode()
 
 
-def test_calendar_links_use_the_site_address_whatever_the_host_header(client, settings, meeting):
+def test_calendar_links_use_the_site_address_whatever_the_host_header(
+    before_the_meeting, client, settings, meeting
+):
     # Django matches ALLOWED_HOSTS without the port: "Host: localhost:9999" is served.
     settings.SITE_URL = "https://forum.example.org"
     response = client.get(

@@ -28,7 +28,7 @@ from .helpers import VIEWPORTS, BrowserProblems, verified_user
 CHROMIUM = Path("/usr/bin/chromium")
 HERE = Path(__file__).resolve().parent
 # The apps whose data migrations create the staff groups (forum/groups.py).
-GROUP_MIGRATING_APPS = {"agenda", "registration"}
+GROUP_MIGRATING_APPS = {"agenda", "outcomes", "registration"}
 
 # Expectations wait for the server, never for a fixed time.
 expect.set_options(timeout=10_000)
