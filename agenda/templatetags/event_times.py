@@ -106,36 +106,59 @@ def visitor_zone_name(context, event):
 
 @register.simple_tag(takes_context=True)
 def time_zone_options(context, event):
-    """The selector's <optgroup>s, the visitor's zone selected."""
-    return _options_html(event.starts_at, _zone_names(context, event)[0], get_language())
+    """
+    Every page's selector: the region's <optgroup>, then the audience's few other zones, the
+    visitor's zone selected. The page listing every zone (`all_time_zone_options`) is one link away.
+    """
+    return _short_options_html(event.starts_at, _zone_names(context, event)[0], get_language())
 
 
-# Six hundred <option>s are the bulk of a page: built once per instant, choice and language.
-@lru_cache(maxsize=128)
-def _options_html(instant, selected, language):
-    region, others = zone_choices(instant)
+@register.simple_tag(takes_context=True)
+def all_time_zone_options(context, event):
+    """The selector of the page listing every zone: the region, then each continent and ocean."""
+    return _all_options_html(event.starts_at, _zone_names(context, event)[0], get_language())
 
-    def options(choices):
-        return format_html_join(
-            "\n",
-            '<option value="{}"{}>{}</option>',
-            (
-                (
-                    choice.name,
-                    mark_safe(" selected") if choice.name == selected else "",
-                    choice.label,
-                )
-                for choice in choices
-            ),
-        )
 
-    return format_html(
-        '<optgroup label="{}">\n{}\n</optgroup>\n<optgroup label="{}">\n{}\n</optgroup>',
-        gettext("Latin America and the Caribbean"),
-        options(region),
-        gettext("Other time zones"),
-        options(others),
+def _options(choices, selected, label=lambda choice: choice.label):
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (choice.name, mark_safe(" selected") if choice.name == selected else "", label(choice))
+            for choice in choices
+        ),
     )
+
+
+def _optgroup(label, options):
+    return format_html('<optgroup label="{}">{}</optgroup>', label, options)
+
+
+# Built once per instant, choice and language: the same few kilobytes on every page.
+@lru_cache(maxsize=128)
+def _short_options_html(instant, selected, language):
+    region, audience = timezones.short_zone_choices(instant, selected)
+    return _optgroup(gettext("Latin America and the Caribbean"), _options(region, selected)) + (
+        _optgroup(gettext("Other time zones"), _options(audience, selected))
+    )
+
+
+def _place_and_offset(choice):
+    # Under its continent's heading a zone is named without it: “Madrid (UTC+2)”.
+    place = choice.name.split("/", 1)[1].replace("_", " ")
+    return f"{place} ({timezones.format_offset(choice.offset)})"
+
+
+@lru_cache(maxsize=32)
+def _all_options_html(instant, selected, language):
+    region, _others = zone_choices(instant)
+    groups = [_optgroup(gettext("Latin America and the Caribbean"), _options(region, selected))]
+    areas = timezones.zone_areas(instant)
+    for area in areas[:-1]:
+        groups.append(_optgroup(area.label, _options(area.choices, selected, _place_and_offset)))
+    rest = areas[-1]
+    groups.append(_optgroup(rest.label, _options(rest.choices, selected)))
+    return mark_safe("\n".join(groups))
 
 
 @register.filter

@@ -384,9 +384,7 @@ def region_row(html, offset_label):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_region_table_groups_countries_by_their_offset_that_day(client, meeting, language):
-    html = client.get(
-        url(language, "agenda:event-agenda", event_slug=meeting.slug)
-    ).content.decode()
+    html = client.get(url(language, "agenda:event-detail", slug=meeting.slug)).content.decode()
     minus_4 = region_row(html, "UTC\N{MINUS SIGN}4")
     minus_5 = region_row(html, "UTC\N{MINUS SIGN}5")
     minus_6 = region_row(html, "UTC\N{MINUS SIGN}6")
