@@ -15,7 +15,7 @@ import datetime
 from functools import lru_cache
 
 from django.conf import settings
-from django.db.models import Count, Max
+from django.db.models import Count, Max, prefetch_related_objects
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -26,7 +26,7 @@ from icalendar import Event as CalendarEvent
 
 from pagecache import CalendarSource, cached_calendar
 
-from .models import Event, Session, SessionSpeaker
+from .models import Event, Session, SessionSpeaker, speakers_prefetch
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 # How often subscribed clients should fetch the feed again (RFC 7986 and its Microsoft ancestor).
@@ -178,6 +178,92 @@ def _time_zone(tzid, first, last):
     return Timezone.from_tzid(tzid, first_date=first, last_date=last)
 
 
+# The public calendars' VEVENTs as drawn for one session, one version of it, one language and one
+# site address: serialising through icalendar (building, escaping, folding) was most of what a
+# calendar cost. A session's `updated_at` moves with every edit of it, its speakers or their
+# organisations (agenda/models.py), the event's with every edit of the venue: a changed key, never
+# a stale entry. Kept per process and bounded: entries of old versions are dropped wholesale.
+_drawn_sessions = {}
+DRAWN_SESSIONS_MAX = 2000
+
+
+def forget_drawn_sessions():
+    """Draw every session again (tests: ids come back after a rollback, with the same clock)."""
+    _drawn_sessions.clear()
+
+
+def _drawn_session_key(event, session, base_url):
+    return (
+        session.pk,
+        session.updated_at,
+        session.sequence,
+        event.pk,
+        event.updated_at,
+        get_language(),
+        base_url,
+    )
+
+
+def _draw_session(event, session, base_url):
+    """The session's VEVENT as bytes, without DTSTAMP: that is the instant the file is made."""
+    component = _session_component(event, session, base_url, "", stamp=None)
+    del component["DTSTAMP"]
+    return component.to_ical()
+
+
+def public_calendar_file(event, sessions, *, base_url, subscription=False, stamp=None):
+    """
+    The bytes of build_calendar(event, sessions, ...) for the public calendars: the same content,
+    but each session's VEVENT is serialised once per version and language and then reused, so a
+    redraw after an edit (or in another language) costs little more than the sessions that
+    changed. `sessions` may come without their speakers: only those not drawn before are looked
+    up, in one query.
+    """
+    stamp = stamp or timezone.now()
+    sessions = list(sessions)
+    for session in sessions:
+        if session.event_id != event.pk:
+            raise ValueError(f"Session {session.pk} is not part of event {event.slug!r}.")
+        session.event = event
+    keys = [_drawn_session_key(event, session, base_url) for session in sessions]
+    missing = [
+        session for session, key in zip(sessions, keys, strict=True) if key not in _drawn_sessions
+    ]
+    if missing:
+        prefetch_related_objects(missing, speakers_prefetch())
+        if len(_drawn_sessions) + len(missing) > DRAWN_SESSIONS_MAX:
+            _drawn_sessions.clear()
+        for session in missing:
+            _drawn_sessions[_drawn_session_key(event, session, base_url)] = _draw_session(
+                event, session, base_url
+            )
+
+    # The calendar's own properties and its VTIMEZONE through icalendar: a few lines.
+    frame = build_calendar(event, [], base_url=base_url, subscription=subscription, stamp=stamp)
+    if sessions:
+        frame.subcomponents = [
+            _time_zone_covering(event, sessions),
+        ]
+    head, end = frame.to_ical().rsplit(b"END:VCALENDAR", 1)
+    dtstamp = b"DTSTAMP:" + stamp.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ").encode()
+    events = (
+        _drawn_sessions[key].replace(
+            b"BEGIN:VEVENT\r\n", b"BEGIN:VEVENT\r\n" + dtstamp + b"\r\n", 1
+        )
+        for key in keys
+    )
+    return b"".join([head, *events, b"END:VCALENDAR", end])
+
+
+def _time_zone_covering(event, sessions):
+    instants = [event.starts_at, event.ends_at]
+    for session in sessions:
+        instants += [session.starts_at, session.ends_at]
+    first = timezone.localtime(min(instants), event.zone).date() - datetime.timedelta(days=1)
+    last = timezone.localtime(max(instants), event.zone).date() + datetime.timedelta(days=1)
+    return copy.deepcopy(_time_zone(event.time_zone, first, last))
+
+
 def feed_addresses(path):
     """
     A feed's address for subscription (webcal://) and as a plain web address, on the site's
@@ -188,8 +274,8 @@ def feed_addresses(path):
     return {"webcal_url": "webcal://" + web_address.split("://", 1)[1], "feed_url": web_address}
 
 
-def _calendar_response(calendar, filename, *, as_attachment):
-    response = HttpResponse(calendar.to_ical(), content_type=CONTENT_TYPE)
+def _calendar_response(content, filename, *, as_attachment):
+    response = HttpResponse(content, content_type=CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(as_attachment, filename)
     return response
 
@@ -214,8 +300,7 @@ def _meeting_source(event_slug):
 
 def _session_source(event_slug, pk):
     session = (
-        Session.objects.with_speakers()
-        .select_related("event")
+        Session.objects.select_related("event")
         .filter(event__slug=event_slug, event__is_published=True, pk=pk)
         .first()
     )
@@ -233,18 +318,18 @@ def _session_source(event_slug, pk):
 @cached_calendar(_meeting_source)
 def event_calendar(request, event):
     """The whole meeting as a file to import once."""
-    calendar = build_calendar(event, event.sessions.with_speakers(), base_url=settings.SITE_URL)
-    return _calendar_response(calendar, f"{event.slug}.ics", as_attachment=True)
+    content = public_calendar_file(event, event.sessions.all(), base_url=settings.SITE_URL)
+    return _calendar_response(content, f"{event.slug}.ics", as_attachment=True)
 
 
 @require_safe
 @cached_calendar(_meeting_source)
 def event_feed(request, event):
     """The whole meeting for subscription: its address never changes; 304 until the agenda does."""
-    calendar = build_calendar(
-        event, event.sessions.with_speakers(), base_url=settings.SITE_URL, subscription=True
+    content = public_calendar_file(
+        event, event.sessions.all(), base_url=settings.SITE_URL, subscription=True
     )
-    return _calendar_response(calendar, f"{event.slug}.ics", as_attachment=False)
+    return _calendar_response(content, f"{event.slug}.ics", as_attachment=False)
 
 
 @require_safe
@@ -252,7 +337,5 @@ def event_feed(request, event):
 def session_calendar(request, session):
     """One session as a file to import."""
     event = session.event
-    calendar = build_calendar(event, [session], base_url=settings.SITE_URL)
-    return _calendar_response(
-        calendar, f"{event.slug}-session-{session.pk}.ics", as_attachment=True
-    )
+    content = public_calendar_file(event, [session], base_url=settings.SITE_URL)
+    return _calendar_response(content, f"{event.slug}-session-{session.pk}.ics", as_attachment=True)

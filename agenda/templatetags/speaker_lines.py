@@ -34,7 +34,5 @@ def speaker_line(link):
     if link.role == SessionSpeaker.Role.MODERATOR:
         line += format_html(' <span class="speaker-role">({})</span>', gettext("moderator"))
     if not speaker.is_confirmed:
-        line += format_html(
-            ' <span class="badge tbc-badge">{}</span>', gettext("To be confirmed")
-        )
+        line += format_html(' <span class="badge tbc-badge">{}</span>', gettext("To be confirmed"))
     return line
