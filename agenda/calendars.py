@@ -26,6 +26,7 @@ from icalendar import Event as CalendarEvent
 
 from pagecache import CalendarSource, cached_calendar
 
+from .drawing import calendar_entries, session_version
 from .models import Event, Session, SessionSpeaker, speakers_prefetch
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -178,30 +179,9 @@ def _time_zone(tzid, first, last):
     return Timezone.from_tzid(tzid, first_date=first, last_date=last)
 
 
-# The public calendars' VEVENTs as drawn for one session, one version of it, one language and one
-# site address: serialising through icalendar (building, escaping, folding) was most of what a
-# calendar cost. A session's `updated_at` moves with every edit of it, its speakers or their
-# organisations (agenda/models.py), the event's with every edit of the venue: a changed key, never
-# a stale entry. Kept per process and bounded: entries of old versions are dropped wholesale.
-_drawn_sessions = {}
-DRAWN_SESSIONS_MAX = 2000
-
-
-def forget_drawn_sessions():
-    """Draw every session again (tests: ids come back after a rollback, with the same clock)."""
-    _drawn_sessions.clear()
-
-
 def _drawn_session_key(event, session, base_url):
-    return (
-        session.pk,
-        session.updated_at,
-        session.sequence,
-        event.pk,
-        event.updated_at,
-        get_language(),
-        base_url,
-    )
+    # The language names the kind and the labels; the site address is in every URL.
+    return (*session_version(event, session), get_language(), base_url)
 
 
 def _draw_session(event, session, base_url):
@@ -214,8 +194,8 @@ def _draw_session(event, session, base_url):
 def public_calendar_file(event, sessions, *, base_url, subscription=False, stamp=None):
     """
     The bytes of build_calendar(event, sessions, ...) for the public calendars: the same content,
-    but each session's VEVENT is serialised once per version and language and then reused, so a
-    redraw after an edit (or in another language) costs little more than the sessions that
+    but each session's VEVENT is serialised once per version and language and then reused
+    (drawing.py), so a redraw after an edit, or in the other language, costs the sessions that
     changed. `sessions` may come without their speakers: only those not drawn before are looked
     up, in one query.
     """
@@ -226,42 +206,42 @@ def public_calendar_file(event, sessions, *, base_url, subscription=False, stamp
             raise ValueError(f"Session {session.pk} is not part of event {event.slug!r}.")
         session.event = event
     keys = [_drawn_session_key(event, session, base_url) for session in sessions]
+    entries = {key: calendar_entries.get(key) for key in keys}
     missing = [
-        session for session, key in zip(sessions, keys, strict=True) if key not in _drawn_sessions
+        (session, key) for session, key in zip(sessions, keys, strict=True) if entries[key] is None
     ]
     if missing:
-        prefetch_related_objects(missing, speakers_prefetch())
-        if len(_drawn_sessions) + len(missing) > DRAWN_SESSIONS_MAX:
-            _drawn_sessions.clear()
-        for session in missing:
-            _drawn_sessions[_drawn_session_key(event, session, base_url)] = _draw_session(
-                event, session, base_url
-            )
+        prefetch_related_objects([session for session, _key in missing], speakers_prefetch())
+        for session, key in missing:
+            entries[key] = _draw_session(event, session, base_url)
+            calendar_entries.keep(key, entries[key])
 
-    # The calendar's own properties and its VTIMEZONE through icalendar: a few lines.
+    # The calendar's own properties through icalendar (a few lines), then its VTIMEZONE, drawn
+    # once per zone and span of days, then the sessions.
     frame = build_calendar(event, [], base_url=base_url, subscription=subscription, stamp=stamp)
-    if sessions:
-        frame.subcomponents = [
-            _time_zone_covering(event, sessions),
-        ]
+    frame.subcomponents = []
     head, end = frame.to_ical().rsplit(b"END:VCALENDAR", 1)
     dtstamp = b"DTSTAMP:" + stamp.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ").encode()
     events = (
-        _drawn_sessions[key].replace(
-            b"BEGIN:VEVENT\r\n", b"BEGIN:VEVENT\r\n" + dtstamp + b"\r\n", 1
-        )
+        entries[key].replace(b"BEGIN:VEVENT\r\n", b"BEGIN:VEVENT\r\n" + dtstamp + b"\r\n", 1)
         for key in keys
     )
-    return b"".join([head, *events, b"END:VCALENDAR", end])
+    return b"".join([head, _time_zone_lines(event, sessions), *events, b"END:VCALENDAR", end])
 
 
-def _time_zone_covering(event, sessions):
+def _time_zone_lines(event, sessions):
+    """The event zone's VTIMEZONE over the days the calendar spans, as _add_time_zones adds it."""
     instants = [event.starts_at, event.ends_at]
     for session in sessions:
         instants += [session.starts_at, session.ends_at]
     first = timezone.localtime(min(instants), event.zone).date() - datetime.timedelta(days=1)
     last = timezone.localtime(max(instants), event.zone).date() + datetime.timedelta(days=1)
-    return copy.deepcopy(_time_zone(event.time_zone, first, last))
+    return _time_zone_ical(event.time_zone, first, last)
+
+
+@lru_cache(maxsize=32)
+def _time_zone_ical(tzid, first, last):
+    return _time_zone(tzid, first, last).to_ical()
 
 
 def feed_addresses(path):

@@ -14,6 +14,7 @@ from django.views.generic import DetailView, TemplateView
 from pagecache import mark_public_page
 
 from .calendars import feed_addresses
+from .drawing import agenda_item_bodies
 from .models import Event, SessionSpeaker, Speaker
 from .timezones import QUERY_PARAMETER, TimeZoneVariant, region_start_times
 
@@ -101,9 +102,12 @@ class AgendaView(EventPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         event = self.get_event()
+        # Through the event's related manager, each session already knows its event.
+        sessions = list(event.sessions.all())
         return super().get_context_data(
-            # Through the event's related manager, each session already knows its event.
-            sessions=list(event.sessions.with_speakers()),
+            # Each session's entry as drawn before for this version of it (agenda/drawing.py): an
+            # agenda of forty sessions costs little more to draw than one of ten.
+            agenda_items=list(zip(sessions, agenda_item_bodies(event, sessions), strict=True)),
             **kwargs,
         )
 

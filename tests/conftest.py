@@ -3,7 +3,7 @@ import contextlib
 import pytest
 from django.core.cache import caches
 
-from agenda.calendars import forget_drawn_sessions
+from agenda.drawing import forget_drawn_pieces
 from pagecache import forget_fingerprint
 
 
@@ -39,7 +39,7 @@ def _start_with_an_empty_cache():
     # The agenda's state this process read last belongs to the previous test's database, and so
     # do the calendar entries it drew.
     forget_fingerprint()
-    forget_drawn_sessions()
+    forget_drawn_pieces()
     yield
     for cache in caches.all(initialized_only=True):
         # A test's own throwaway cache server may already be gone.
