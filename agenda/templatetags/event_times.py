@@ -63,7 +63,19 @@ def _in_zone(times, zone_name):
 
 def _render(instants, event, context, labelled):
     visitor_zone, event_zone = _zone_names(context, event)
-    event_date = event.local_starts_at.date()
+    return _times_html(
+        tuple(instants),
+        visitor_zone,
+        event_zone,
+        event.local_starts_at.date(),
+        labelled,
+        get_language(),
+    )
+
+
+# An agenda draws the same few times over and over, in a handful of zones: each is written once.
+@lru_cache(maxsize=2048)
+def _times_html(instants, visitor_zone, event_zone, event_date, labelled, language):
     visitor_times = mark_safe(
         "–".join(
             format_html(
@@ -77,7 +89,8 @@ def _render(instants, event, context, labelled):
     if visitor_zone == event_zone:
         return _in_zone(visitor_times, event_zone) if labelled else visitor_times
     event_times = "–".join(
-        _clock(instant.astimezone(event.zone), event_date) for instant in instants
+        _clock(instant.astimezone(zoneinfo.ZoneInfo(event_zone)), event_date)
+        for instant in instants
     )
     return format_html(
         '{} <span class="event-time">({})</span>',
