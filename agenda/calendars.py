@@ -15,7 +15,7 @@ import datetime
 from functools import lru_cache
 
 from django.conf import settings
-from django.db.models import Count, Max
+from django.db.models import Count, Max, prefetch_related_objects
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -27,7 +27,8 @@ from icalendar import Event as CalendarEvent
 
 from pagecache import CalendarSource, cached_calendar
 
-from .models import Event, Session, SessionSpeaker
+from .drawing import calendar_entries, session_version
+from .models import Event, Session, SessionSpeaker, speakers_prefetch
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 # How often subscribed clients should fetch the feed again (RFC 7986 and its Microsoft ancestor).
@@ -188,6 +189,71 @@ def _time_zone(tzid, first, last):
     return Timezone.from_tzid(tzid, first_date=first, last_date=last)
 
 
+def _drawn_session_key(event, session, base_url):
+    # The language names the kind and the labels; the site address is in every URL.
+    return (*session_version(event, session), get_language(), base_url)
+
+
+def _draw_session(event, session, base_url):
+    """The session's VEVENT as bytes, without DTSTAMP: that is the instant the file is made."""
+    component = _session_component(event, session, base_url, "", stamp=None)
+    del component["DTSTAMP"]
+    return component.to_ical()
+
+
+def public_calendar_file(event, sessions, *, base_url, subscription=False, stamp=None):
+    """
+    The bytes of build_calendar(event, sessions, ...) for the public calendars: the same content,
+    but each session's VEVENT is serialised once per version and language and then reused
+    (drawing.py), so a redraw after an edit, or in the other language, costs the sessions that
+    changed. `sessions` may come without their speakers: only those not drawn before are looked
+    up, in one query.
+    """
+    stamp = stamp or timezone.now()
+    sessions = list(sessions)
+    for session in sessions:
+        if session.event_id != event.pk:
+            raise ValueError(f"Session {session.pk} is not part of event {event.slug!r}.")
+        session.event = event
+    keys = [_drawn_session_key(event, session, base_url) for session in sessions]
+    entries = {key: calendar_entries.get(key) for key in keys}
+    missing = [
+        (session, key) for session, key in zip(sessions, keys, strict=True) if entries[key] is None
+    ]
+    if missing:
+        prefetch_related_objects([session for session, _key in missing], speakers_prefetch())
+        for session, key in missing:
+            entries[key] = _draw_session(event, session, base_url)
+            calendar_entries.keep(key, entries[key])
+
+    # The calendar's own properties through icalendar (a few lines), then its VTIMEZONE, drawn
+    # once per zone and span of days, then the sessions.
+    frame = build_calendar(event, [], base_url=base_url, subscription=subscription, stamp=stamp)
+    frame.subcomponents = []
+    head, end = frame.to_ical().rsplit(b"END:VCALENDAR", 1)
+    dtstamp = b"DTSTAMP:" + stamp.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ").encode()
+    events = (
+        entries[key].replace(b"BEGIN:VEVENT\r\n", b"BEGIN:VEVENT\r\n" + dtstamp + b"\r\n", 1)
+        for key in keys
+    )
+    return b"".join([head, _time_zone_lines(event, sessions), *events, b"END:VCALENDAR", end])
+
+
+def _time_zone_lines(event, sessions):
+    """The event zone's VTIMEZONE over the days the calendar spans, as _add_time_zones adds it."""
+    instants = [event.starts_at, event.ends_at]
+    for session in sessions:
+        instants += [session.starts_at, session.ends_at]
+    first = timezone.localtime(min(instants), event.zone).date() - datetime.timedelta(days=1)
+    last = timezone.localtime(max(instants), event.zone).date() + datetime.timedelta(days=1)
+    return _time_zone_ical(event.time_zone, first, last)
+
+
+@lru_cache(maxsize=32)
+def _time_zone_ical(tzid, first, last):
+    return _time_zone(tzid, first, last).to_ical()
+
+
 def feed_addresses(path):
     """
     A feed's address for subscription (webcal://) and as a plain web address, on the site's
@@ -198,8 +264,8 @@ def feed_addresses(path):
     return {"webcal_url": "webcal://" + web_address.split("://", 1)[1], "feed_url": web_address}
 
 
-def _calendar_response(calendar, filename, *, as_attachment):
-    response = HttpResponse(calendar.to_ical(), content_type=CONTENT_TYPE)
+def _calendar_response(content, filename, *, as_attachment):
+    response = HttpResponse(content, content_type=CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(as_attachment, filename)
     return response
 
@@ -239,8 +305,7 @@ def _changed_at(event, *instants):
 
 def _session_source(event_slug, pk):
     session = (
-        Session.objects.with_speakers()
-        .select_related("event")
+        Session.objects.select_related("event")
         .filter(event__slug=event_slug, event__is_published=True, pk=pk)
         .first()
     )
@@ -258,18 +323,18 @@ def _session_source(event_slug, pk):
 @cached_calendar(_meeting_source)
 def event_calendar(request, event):
     """The whole meeting as a file to import once."""
-    calendar = build_calendar(event, event.sessions.with_speakers(), base_url=settings.SITE_URL)
-    return _calendar_response(calendar, f"{event.slug}.ics", as_attachment=True)
+    content = public_calendar_file(event, event.sessions.all(), base_url=settings.SITE_URL)
+    return _calendar_response(content, f"{event.slug}.ics", as_attachment=True)
 
 
 @require_safe
 @cached_calendar(_meeting_source)
 def event_feed(request, event):
     """The whole meeting for subscription: its address never changes; 304 until the agenda does."""
-    calendar = build_calendar(
-        event, event.sessions.with_speakers(), base_url=settings.SITE_URL, subscription=True
+    content = public_calendar_file(
+        event, event.sessions.all(), base_url=settings.SITE_URL, subscription=True
     )
-    return _calendar_response(calendar, f"{event.slug}.ics", as_attachment=False)
+    return _calendar_response(content, f"{event.slug}.ics", as_attachment=False)
 
 
 @require_safe
@@ -277,7 +342,5 @@ def event_feed(request, event):
 def session_calendar(request, session):
     """One session as a file to import."""
     event = session.event
-    calendar = build_calendar(event, [session], base_url=settings.SITE_URL)
-    return _calendar_response(
-        calendar, f"{event.slug}-session-{session.pk}.ics", as_attachment=True
-    )
+    content = public_calendar_file(event, [session], base_url=settings.SITE_URL)
+    return _calendar_response(content, f"{event.slug}-session-{session.pk}.ics", as_attachment=True)

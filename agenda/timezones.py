@@ -198,6 +198,27 @@ class ZoneChoice:
         return f"{zone_label(self.name)} ({format_offset(self.offset)})"
 
 
+# Beside the region, the zones the meeting's audience most often reads times in: the international
+# organisations and cooperation agencies in Washington and Madrid, and UTC. Offered on every page;
+# every other zone is on the page that lists them all, one step away.
+AUDIENCE_ZONES = ("America/New_York", "Europe/Madrid", "UTC")
+
+# Zones filed under a continent or an ocean, as the tz database names them; the rest (UTC, Etc/…,
+# the old country-named links) are listed together at the end.
+ZONE_AREAS = (
+    ("Africa", _("Africa")),
+    ("America", _("America")),
+    ("Antarctica", _("Antarctica")),
+    ("Arctic", _("Arctic")),
+    ("Asia", _("Asia")),
+    ("Atlantic", _("Atlantic Ocean")),
+    ("Australia", _("Australia")),
+    ("Europe", _("Europe")),
+    ("Indian", _("Indian Ocean")),
+    ("Pacific", _("Pacific Ocean")),
+)
+
+
 @lru_cache(maxsize=16)
 def zone_choices(instant):
     """
@@ -213,6 +234,45 @@ def zone_choices(instant):
         for name in sorted(available_zone_names() - _NOT_PLACES - REGION_ZONES_BY_NAME.keys())
     ]
     return tuple(region), tuple(others)
+
+
+def short_zone_choices(instant, selected=None):
+    """
+    What every page's selector offers: the region's zones from west to east, then the audience's
+    few others and, if the visitor chose one that is in neither, that one too, so the selector
+    always shows the zone the page is drawn in.
+    """
+    region, _others = zone_choices(instant)
+    audience = list(AUDIENCE_ZONES)
+    if selected and selected not in REGION_ZONES_BY_NAME and selected not in audience:
+        audience.append(selected)
+    return region, tuple(ZoneChoice(name, utc_offset(name, instant)) for name in audience)
+
+
+@dataclass(frozen=True)
+class ZoneArea:
+    """A continent or ocean of the tz database and its zones, for the page listing every zone."""
+
+    label: str
+    choices: tuple
+
+
+@lru_cache(maxsize=16)
+def zone_areas(instant):
+    """Every zone outside the region, grouped by continent or ocean; the rest last, as “Other”."""
+    _region, others = zone_choices(instant)
+    by_area = {area: [] for area, _label in ZONE_AREAS}
+    rest = []
+    for choice in others:
+        area = choice.name.split("/", 1)[0]
+        if "/" in choice.name and area in by_area:
+            by_area[area].append(choice)
+        else:
+            rest.append(choice)
+    labels = dict(ZONE_AREAS)
+    return tuple(
+        ZoneArea(labels[area], tuple(choices)) for area, choices in by_area.items() if choices
+    ) + (ZoneArea(_("Other time zones"), tuple(rest)),)
 
 
 class VisitorTimeZone:

@@ -40,6 +40,11 @@ urlpatterns = [
         views.open_material,
         name="material",
     ),
+    path(
+        "events/<slug:event_slug>/time-zones/",
+        views.TimeZoneListView.as_view(),
+        name="time-zone-list",
+    ),
     path("events/<slug:event_slug>/calendar.ics", calendars.event_calendar, name="event-calendar"),
     path("events/<slug:event_slug>/feed.ics", calendars.event_feed, name="event-feed"),
     path(

@@ -10,7 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.http import require_safe
@@ -19,6 +19,7 @@ from django.views.generic import DetailView, TemplateView
 from pagecache import mark_public_page
 
 from .calendars import feed_addresses
+from .drawing import agenda_item_bodies
 from .filters import EventFilterForm, FilteredPublicPageMixin
 from .models import Event, Material, Roundtable, SessionSpeaker, Speaker
 from .timezones import QUERY_PARAMETER, TimeZoneVariant, region_start_times
@@ -30,8 +31,10 @@ class PublicPageMixin:
     a zone chosen through ?tz= is remembered in a cookie, so the next page keeps it.
     """
 
+    page_variant = TimeZoneVariant
+
     def dispatch(self, request, *args, **kwargs):
-        mark_public_page(request, variant=TimeZoneVariant)
+        mark_public_page(request, variant=self.page_variant)
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -113,10 +116,12 @@ class AgendaView(EventPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         event = self.get_event()
+        # Through the event's related manager, each session already knows its event.
+        sessions = list(event.sessions.all())
         return super().get_context_data(
-            # Through the event's related manager, each session already knows its event.
-            sessions=event.sessions.with_speakers(),
-            region_start_times=region_start_times(event.starts_at),
+            # Each session's entry as drawn before for this version of it (agenda/drawing.py): an
+            # agenda of forty sessions costs little more to draw than one of ten.
+            agenda_items=list(zip(sessions, agenda_item_bodies(event, sessions), strict=True)),
             **kwargs,
         )
 
@@ -220,5 +225,62 @@ class EventListView(FilteredPublicPageMixin, TemplateView):
             upcoming_events=events.upcoming(now),
             past_events=events.past(now),
             nav_section=self.nav_section,
+            **kwargs,
+        )
+
+
+# Longer than any address of ours: anything beyond it is not a page to go back to.
+MAX_RETURN_PATH_LENGTH = 200
+
+
+def return_path(request):
+    """
+    The public page the list of every time zone sends its choice back to (?next=), or None for
+    the event's agenda. Only a page of ours, without its query: nothing a link could make up
+    reaches the form's action, and the cache keeps one copy per page, not per made-up parameter.
+    """
+    path = request.GET.get("next", "")
+    if not path.startswith("/") or path.startswith("//") or len(path) > MAX_RETURN_PATH_LENGTH:
+        return None
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    if match.namespace != "agenda" or match.url_name in TimeZoneListVariant.NOT_RETURNED_TO:
+        return None
+    return path
+
+
+class TimeZoneListVariant(TimeZoneVariant):
+    """The list of every zone varies in the visitor's zone and in the page it returns to."""
+
+    # Calendars are files, and the list does not send the visitor back to itself.
+    NOT_RETURNED_TO = frozenset(
+        {"event-calendar", "event-feed", "session-calendar", "time-zone-list", "material"}
+    )
+
+    @staticmethod
+    def key(request):
+        zone = TimeZoneVariant.key(request)
+        if zone is None:
+            return None
+        return f"{zone}|{return_path(request) or ''}"
+
+
+class TimeZoneListView(EventPageMixin, TemplateView):
+    """
+    Every zone of the tz database, grouped by continent and ocean: the pages offer the region's
+    zones and a few others, and link here for the rest. Its form sends the same ?tz= choice to the
+    page the visitor came from, so it works without JavaScript.
+    """
+
+    template_name = "agenda/time_zone_list.html"
+    page_variant = TimeZoneListVariant
+
+    def get_context_data(self, **kwargs):
+        event = self.get_event()
+        return super().get_context_data(
+            return_to=return_path(self.request)
+            or reverse("agenda:event-agenda", kwargs={"event_slug": event.slug}),
             **kwargs,
         )

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Cached public pages are answered here, before anything reads the session, the user or CSRF.
     "pagecache.PublicPageCacheMiddleware",
+    # Compresses what is drawn, before the page cache stores it: a cached page is served as stored.
+    "pagecache.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -36,6 +36,10 @@ Entries of an older fingerprint are never read again and expire after CACHE_TIME
 bounds how long something no fingerprint sees stays visible (new templates after a deploy, an edit
 made in SQL without touching `updated_at`).
 
+Pages are stored compressed, one copy per encoding the clients accept (brotli, gzip, none: the
+encoding is part of the key), so a page served from the cache costs no compression;
+CompressionMiddleware, right after this one, compresses what is drawn (compression.py).
+
 A cached response carries nothing about the visitor. The page is stored only if drawing it read
 neither the session (which would add `Vary: Cookie` and could show the signed-in person) nor the
 messages, and asked for neither a CSRF token nor a CSP nonce; the time zone cookie a ?tz= link
@@ -58,10 +62,12 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import Http404, HttpResponse
 from django.middleware.csp import get_nonce
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import parse_http_date_safe
 from django.utils.translation import get_language_from_path
 from django.views.decorators.http import condition
+
+from . import compression
 
 logger = logging.getLogger(__name__)
 
@@ -229,7 +235,12 @@ def page_key(request, variant):
     if part is None:
         return None
     digest = _digest(_request_fingerprint(request), *_address(request), part)
-    return f"{KEY_PREFIX}.page.{digest}"
+    # One copy per encoding, stored compressed: what a hit serves is already in that encoding.
+    return f"{KEY_PREFIX}.page.{digest}.{_public_coding(request)}"
+
+
+def _public_coding(request):
+    return compression.negotiate(request.headers.get("Accept-Encoding"), allow_brotli=True)
 
 
 def _holds_visitor_state(request):
@@ -359,6 +370,43 @@ class PublicPageCacheMiddleware:
             last_modified=last_modified and parse_http_date_safe(last_modified),
             response=response,
         )
+
+
+class CompressionMiddleware:
+    """
+    Compresses pages, calendars and JSON for clients that accept it, with `Vary: Accept-Encoding`.
+    It sits right after PublicPageCacheMiddleware, which then stores a public page as compressed
+    here; pages that are not public get only gzip with random padding (compression.py says why).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.streaming or not compression.is_compressible(response):
+            return response
+        patch_vary_headers(response, ["Accept-Encoding"])
+        if len(response.content) < compression.MIN_LENGTH:
+            return response
+        public = getattr(
+            request, "_public_page_variant", None
+        ) is not None and not _holds_visitor_state(request)
+        coding = compression.negotiate(request.headers.get("Accept-Encoding"), allow_brotli=public)
+        if coding == compression.IDENTITY:
+            return response
+        compressed = compression.compress(response.content, coding, padded=not public)
+        if len(compressed) >= len(response.content):
+            return response
+        response.content = compressed
+        response["Content-Encoding"] = coding
+        response["Content-Length"] = str(len(compressed))
+        # A strong ETag promises the same bytes; these are other bytes of the same content
+        # (RFC 9110 §8.8.1), as GZipMiddleware does.
+        etag = response.get("ETag")
+        if etag and etag.startswith('"'):
+            response["ETag"] = "W/" + etag
+        return response
 
 
 # Calendars --------------------------------------------------------------------------------------

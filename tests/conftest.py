@@ -3,6 +3,7 @@ import contextlib
 import pytest
 from django.core.cache import caches
 
+from agenda.drawing import forget_drawn_pieces
 from forum.groups import ORGANISERS
 from pagecache import forget_fingerprint
 from tests.registration.staff import sign_in, staff_member
@@ -37,8 +38,10 @@ def _start_with_an_empty_cache():
     # back after each test's rollback: one test's counts must not weigh on the next.
     for cache in caches.all():
         cache.clear()
-    # The agenda's state this process read last belongs to the previous test's database.
+    # The agenda's state this process read last belongs to the previous test's database, and so
+    # do the calendar entries it drew.
     forget_fingerprint()
+    forget_drawn_pieces()
     yield
     for cache in caches.all(initialized_only=True):
         # A test's own throwaway cache server may already be gone.

@@ -63,7 +63,19 @@ def _in_zone(times, zone_name):
 
 def _render(instants, event, context, labelled):
     visitor_zone, event_zone = _zone_names(context, event)
-    event_date = event.local_starts_at.date()
+    return _times_html(
+        tuple(instants),
+        visitor_zone,
+        event_zone,
+        event.local_starts_at.date(),
+        labelled,
+        get_language(),
+    )
+
+
+# An agenda draws the same few times over and over, in a handful of zones: each is written once.
+@lru_cache(maxsize=2048)
+def _times_html(instants, visitor_zone, event_zone, event_date, labelled, language):
     visitor_times = mark_safe(
         "–".join(
             format_html(
@@ -77,7 +89,8 @@ def _render(instants, event, context, labelled):
     if visitor_zone == event_zone:
         return _in_zone(visitor_times, event_zone) if labelled else visitor_times
     event_times = "–".join(
-        _clock(instant.astimezone(event.zone), event_date) for instant in instants
+        _clock(instant.astimezone(zoneinfo.ZoneInfo(event_zone)), event_date)
+        for instant in instants
     )
     return format_html(
         '{} <span class="event-time">({})</span>',
@@ -106,36 +119,59 @@ def visitor_zone_name(context, event):
 
 @register.simple_tag(takes_context=True)
 def time_zone_options(context, event):
-    """The selector's <optgroup>s, the visitor's zone selected."""
-    return _options_html(event.starts_at, _zone_names(context, event)[0], get_language())
+    """
+    Every page's selector: the region's <optgroup>, then the audience's few other zones, the
+    visitor's zone selected. The page listing every zone (`all_time_zone_options`) is one link away.
+    """
+    return _short_options_html(event.starts_at, _zone_names(context, event)[0], get_language())
 
 
-# Six hundred <option>s are the bulk of a page: built once per instant, choice and language.
-@lru_cache(maxsize=128)
-def _options_html(instant, selected, language):
-    region, others = zone_choices(instant)
+@register.simple_tag(takes_context=True)
+def all_time_zone_options(context, event):
+    """The selector of the page listing every zone: the region, then each continent and ocean."""
+    return _all_options_html(event.starts_at, _zone_names(context, event)[0], get_language())
 
-    def options(choices):
-        return format_html_join(
-            "\n",
-            '<option value="{}"{}>{}</option>',
-            (
-                (
-                    choice.name,
-                    mark_safe(" selected") if choice.name == selected else "",
-                    choice.label,
-                )
-                for choice in choices
-            ),
-        )
 
-    return format_html(
-        '<optgroup label="{}">\n{}\n</optgroup>\n<optgroup label="{}">\n{}\n</optgroup>',
-        gettext("Latin America and the Caribbean"),
-        options(region),
-        gettext("Other time zones"),
-        options(others),
+def _options(choices, selected, label=lambda choice: choice.label):
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (choice.name, mark_safe(" selected") if choice.name == selected else "", label(choice))
+            for choice in choices
+        ),
     )
+
+
+def _optgroup(label, options):
+    return format_html('<optgroup label="{}">{}</optgroup>', label, options)
+
+
+# Built once per instant, choice and language: the same few kilobytes on every page.
+@lru_cache(maxsize=128)
+def _short_options_html(instant, selected, language):
+    region, audience = timezones.short_zone_choices(instant, selected)
+    return _optgroup(gettext("Latin America and the Caribbean"), _options(region, selected)) + (
+        _optgroup(gettext("Other time zones"), _options(audience, selected))
+    )
+
+
+def _place_and_offset(choice):
+    # Under its continent's heading a zone is named without it: “Madrid (UTC+2)”.
+    place = choice.name.split("/", 1)[1].replace("_", " ")
+    return f"{place} ({timezones.format_offset(choice.offset)})"
+
+
+@lru_cache(maxsize=32)
+def _all_options_html(instant, selected, language):
+    region, _others = zone_choices(instant)
+    groups = [_optgroup(gettext("Latin America and the Caribbean"), _options(region, selected))]
+    areas = timezones.zone_areas(instant)
+    for area in areas[:-1]:
+        groups.append(_optgroup(area.label, _options(area.choices, selected, _place_and_offset)))
+    rest = areas[-1]
+    groups.append(_optgroup(rest.label, _options(rest.choices, selected)))
+    return mark_safe("\n".join(groups))
 
 
 @register.filter

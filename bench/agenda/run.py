@@ -3,7 +3,14 @@ Agenda benchmark: the meeting's agenda page and its .ics under concurrent load, 
 app returning the same bytes, both served by gunicorn with 2 workers on loopback in the same run.
 
     .venv/bin/python bench/agenda/run.py            (or: make bench)
-    .venv/bin/python bench/agenda/run.py --postgres --duration 10 --concurrency 8 64
+    .venv/bin/python bench/agenda/run.py --postgres --duration 10 --concurrency 8 32
+
+The site is measured twice: with its page cache (cached) and with the page cache off
+(PAGE_CACHE_URL=dummycache://, uncached: every request draws the page, as after an edit or a
+deploy). The load generator is wrk (Debian package `wrk`) when it is installed, as the anchors
+were measured, a Python one otherwise (--load-generator). Both servers read the repository's
+gunicorn.conf.py, as production does; the resident memory of the site's workers after the load is
+printed at the end.
 
 It builds a throwaway SQLite database (a throwaway PostgreSQL with --postgres, or the database in
 DATABASE_URL if that is set: it is migrated and the meeting loaded into it), runs `migrate` and
@@ -54,7 +61,19 @@ def parse_arguments():
         help="measure these paths instead of the agenda page and the meeting's .ics (repeatable)",
     )
     parser.add_argument(
-        "--concurrency", type=int, nargs="+", default=[8, 64], help="concurrent connections"
+        "--concurrency", type=int, nargs="+", default=[8, 32], help="concurrent connections"
+    )
+    parser.add_argument(
+        "--page-cache",
+        choices=["both", "on", "off"],
+        default="both",
+        help="measure the site with its page cache (on), without it (off), or both",
+    )
+    parser.add_argument(
+        "--load-generator",
+        choices=["auto", "wrk", "python"],
+        default="auto",
+        help="wrk if installed (auto), or the Python generator",
     )
     parser.add_argument(
         "--duration",
@@ -81,6 +100,10 @@ def parse_arguments():
         parser.error(f"--warmup must be between 0 and {MAX_DURATION} seconds")
     if min(arguments.concurrency) < 1 or max(arguments.concurrency) > 512:
         parser.error("--concurrency must be between 1 and 512")
+    wrk = shutil.which("wrk")
+    if arguments.load_generator == "wrk" and wrk is None:
+        parser.error("wrk is not installed (apt-get install wrk)")
+    arguments.wrk = wrk if arguments.load_generator in ("auto", "wrk") else None
     if arguments.path:
         try:
             arguments.targets = [tuple(item.split("=", 1)) for item in arguments.path]
@@ -244,6 +267,99 @@ def load(pool, processes, port, path, concurrency, warmup, duration):
     return latencies, failures
 
 
+def _wrk_milliseconds(text):
+    value = float(text[:-2] if text.endswith(("us", "ms")) else text[:-1])
+    return value / 1000 if text.endswith("us") else value if text.endswith("ms") else value * 1000
+
+
+def wrk_load(wrk, port, path, concurrency, warmup, duration):
+    """
+    One run of wrk (2 threads, `concurrency` connections): requests completed, failures, p50 and
+    p99 in milliseconds. Gunicorn's sync workers close each connection; wrk opens the next.
+    """
+    address = f"http://{HOST}:{port}{path}"
+    threads = str(min(2, concurrency))
+    # The Python generator's 30 s timeout: wrk's own 2 s would count an uncached page queued
+    # behind 32 connections on a busy machine as a failure rather than as its latency.
+    command = [wrk, "-t", threads, "-c", str(concurrency), "--timeout", "30s"]
+    if warmup:
+        subprocess.run(
+            [*command, "-d", f"{warmup}s", address],
+            capture_output=True,
+            check=True,
+        )
+    completed = subprocess.run(
+        [*command, "-d", f"{duration}s", "--latency", address],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    # "N requests" counts every response, errors included; connection errors and timeouts are
+    # only in "Socket errors".
+    responses, not_ok, socket_errors, percentiles = 0, 0, 0, {}
+    for line in completed.stdout.splitlines():
+        words = line.split()
+        if len(words) >= 2 and words[1] == "requests" and words[0].isdigit():
+            responses = int(words[0])
+        elif line.strip().startswith("Non-2xx or 3xx responses:"):
+            not_ok = int(words[-1])
+        elif line.strip().startswith("Socket errors:"):
+            socket_errors = sum(int(part.strip(",")) for part in words if part.strip(",").isdigit())
+        elif len(words) == 2 and words[0] in ("50%", "99%"):
+            percentiles[words[0]] = _wrk_milliseconds(words[1])
+    return responses - not_ok, not_ok + socket_errors, percentiles
+
+
+def measure_both_with_wrk(wrk, servers, path, concurrency, warmup, duration):
+    """
+    As measure_both, with wrk: A B B A halves, latencies the mean of each server's halves. wrk
+    takes whole seconds: each half lasts `duration` / 2 rounded, at least one second.
+    """
+    half = max(1, round(duration / 2))
+    warmup = round(warmup)
+    totals = {
+        server.name: {"requests": 0, "failures": 0, "p50": [], "p99": []} for server in servers
+    }
+    for server in [*servers, *reversed(servers)]:
+        requests, failures, percentiles = wrk_load(
+            wrk, server.port, path, concurrency, warmup, half
+        )
+        total = totals[server.name]
+        total["requests"] += requests
+        total["failures"] += failures
+        total["p50"].append(percentiles.get("50%", float("nan")))
+        total["p99"].append(percentiles.get("99%", float("nan")))
+    return {
+        name: {
+            "requests": total["requests"],
+            "failures": total["failures"],
+            "rps": total["requests"] / (2 * half),
+            "p50_ms": statistics.fmean(total["p50"]),
+            "p99_ms": statistics.fmean(total["p99"]),
+        }
+        for name, total in totals.items()
+    }
+
+
+def worker_memory_mb(server):
+    """Resident memory of each of the server's workers (children of its gunicorn master), in MB."""
+    try:
+        children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
+        pids = children.read_text().split()
+    except OSError:
+        return []
+    sizes = []
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]) / 1024)
+    return sizes
+
+
 def measure_both(pool, processes, servers, path, concurrency, warmup, duration):
     """
     Measures each server for `duration` seconds in two halves, in the order A B B A, so that a
@@ -384,10 +500,19 @@ def main():
         print(f"Preparing the database ({database}): migrate, load_meeting …", flush=True)
         prepare_database(env)
 
-        site = Server("site", "forum.wsgi:application", env, workdir / "site.log")
-        servers.append(site)
-        site.wait_until_ready(arguments.targets[0][1])
-        captured_file, sizes = capture(site, arguments.targets, workdir)
+        sites = []
+        if arguments.page_cache in ("both", "on"):
+            sites.append(Server("cached", "forum.wsgi:application", env, workdir / "site.log"))
+        if arguments.page_cache in ("both", "off"):
+            # No page cache: every request draws its page (the cold cache after an edit or a deploy).
+            uncached_env = {**env, "PAGE_CACHE_URL": "dummycache://"}
+            sites.append(
+                Server("uncached", "forum.wsgi:application", uncached_env, workdir / "uncached.log")
+            )
+        servers.extend(sites)
+        for site in sites:
+            site.wait_until_ready(arguments.targets[0][1])
+        captured_file, sizes = capture(sites[0], arguments.targets, workdir)
         env["BENCH_CAPTURED_RESPONSES"] = str(captured_file)
         trivial = Server(
             "trivial",
@@ -402,51 +527,86 @@ def main():
             prime(server, arguments.targets)
 
         processes = arguments.client_processes
+        generator = (
+            f"wrk ({arguments.wrk}, 2 threads)"
+            if arguments.wrk
+            else f"{processes} processes of Python threads, one connection per request"
+        )
         print(
-            f"gunicorn 2 sync workers each for the site (DEBUG off, {database}) and the trivial app;"
-            f" {arguments.duration:g} s measured per server and case, in two halves (site, trivial,"
-            f" trivial, site), each after {arguments.warmup:g} s of warm-up.\n"
-            f"The load generator ({processes} processes of Python threads, one connection per"
-            f" request) shares this machine's {os.cpu_count()} cores with the servers: absolute"
-            f" figures are lower than on separate machines, the ratio compares like with like.\n"
-            f"Load average before the runs: {load_average()} (anything else running skews both).\n",
+            f"gunicorn 2 sync workers each for the site (DEBUG off, {database}; page cache:"
+            f" {', '.join(site.name for site in sites)}) and the trivial app, all with"
+            f" gunicorn.conf.py; {arguments.duration:g} s measured per server and case, in two"
+            f" halves (site, trivial, trivial, site), each after {arguments.warmup:g} s of"
+            f" warm-up.\nThe load generator ({generator}) shares this machine's {os.cpu_count()}"
+            f" cores with the servers: absolute figures are lower than on separate machines, the"
+            f" ratio compares like with like.\n"
+            f"Before the runs: {uptime()} (anything else running skews both).\n",
             flush=True,
         )
-        pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=processes, mp_context=multiprocessing.get_context("spawn")
-        )
+        if not arguments.wrk:
+            pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=processes, mp_context=multiprocessing.get_context("spawn")
+            )
         results = []
         for name, path in arguments.targets:
             print(f"{name}: GET {path} ({sizes[path]} bytes)")
-            for concurrency in arguments.concurrency:
-                print(f"  {concurrency} concurrent connections")
-                measured = measure_both(
-                    pool,
-                    processes,
-                    [site, trivial],
-                    path,
-                    concurrency,
-                    arguments.warmup,
-                    arguments.duration,
-                )
-                for server_name, result in measured.items():
-                    print_row(server_name, result)
-                trivial_rps = measured["trivial"]["rps"]
-                ratio = measured["site"]["rps"] / trivial_rps if trivial_rps else float("nan")
-                print(f"    ratio site/trivial: {ratio:.3f} of the requests per second", flush=True)
-                results.append(
-                    {
-                        "name": name,
-                        "path": path,
-                        "bytes": sizes[path],
-                        "concurrency": concurrency,
-                        **measured,
-                        "ratio_rps": ratio,
-                    }
-                )
-        print(f"\nLoad average after the runs: {load_average()}")
+            for site in sites:
+                for concurrency in arguments.concurrency:
+                    print(f"  {site.name}, {concurrency} concurrent connections")
+                    if arguments.wrk:
+                        measured = measure_both_with_wrk(
+                            arguments.wrk,
+                            [site, trivial],
+                            path,
+                            concurrency,
+                            arguments.warmup,
+                            arguments.duration,
+                        )
+                    else:
+                        measured = measure_both(
+                            pool,
+                            processes,
+                            [site, trivial],
+                            path,
+                            concurrency,
+                            arguments.warmup,
+                            arguments.duration,
+                        )
+                    for server_name, result in measured.items():
+                        print_row(server_name, result)
+                    trivial_rps = measured["trivial"]["rps"]
+                    ratio = (
+                        measured[site.name]["rps"] / trivial_rps if trivial_rps else float("nan")
+                    )
+                    print(
+                        f"    ratio site/trivial: {ratio:.3f} of the requests per second",
+                        flush=True,
+                    )
+                    results.append(
+                        {
+                            "name": name,
+                            "path": path,
+                            "bytes": sizes[path],
+                            "page_cache": site.name,
+                            "concurrency": concurrency,
+                            "site": measured[site.name],
+                            "trivial": measured["trivial"],
+                            "ratio_rps": ratio,
+                        }
+                    )
+        print("\nSummary, requests per second of the site / of the trivial app:")
+        for result in results:
+            print(
+                f"  {result['name']:<14} {result['page_cache']:<9} {result['concurrency']:>3}"
+                f" connections: {result['ratio_rps']:.3f}"
+            )
+        memory = {site.name: worker_memory_mb(site) for site in sites}
+        for site_name, sizes_mb in memory.items():
+            shown = ", ".join(f"{size:.0f} MB" for size in sizes_mb) or "unknown"
+            print(f"Resident memory of the {site_name} site's workers after the load: {shown}")
+        print(f"After the runs: {uptime()}")
         failed_requests = sum(r["site"]["failures"] + r["trivial"]["failures"] for r in results)
-        write_results(arguments, database, results)
+        write_results(arguments, database, results, memory)
         if failed_requests:
             raise SystemExit(f"{failed_requests} requests failed: the figures are not valid.")
     finally:
@@ -459,11 +619,15 @@ def main():
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def load_average():
-    return " ".join(f"{load:.2f}" for load in os.getloadavg())
+def uptime():
+    """What `uptime` prints: how busy the shared machine was around the figures."""
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "load average: " + " ".join(f"{load:.2f}" for load in os.getloadavg())
 
 
-def write_results(arguments, database, results):
+def write_results(arguments, database, results, memory):
     results_dir = REPO / "bench" / "results"
     results_dir.mkdir(exist_ok=True)
     path = results_dir / f"agenda-{datetime.now():%Y%m%d-%H%M%S}.json"
@@ -478,8 +642,10 @@ def write_results(arguments, database, results):
                 "database": database,
                 "duration_s": arguments.duration,
                 "warmup_s": arguments.warmup,
+                "load_generator": "wrk" if arguments.wrk else "python",
                 "client_processes": arguments.client_processes,
                 "results": results,
+                "worker_memory_mb": memory,
             },
             indent=2,
         )

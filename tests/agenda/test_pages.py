@@ -1,4 +1,5 @@
 import re
+from html import unescape as html_unescape
 
 import pytest
 from django.db import connection
@@ -8,7 +9,7 @@ from django.utils.translation import gettext
 from django.views.defaults import server_error
 
 from agenda.models import Session, SessionSpeaker, Speaker
-from agenda.timezones import COOKIE_NAME
+from agenda.timezones import COOKIE_NAME, available_zone_names
 from tests.languages import LANGUAGES, translated, url
 
 from .factories import (
@@ -369,14 +370,92 @@ def test_a_stale_cookie_is_ignored(client, meeting):
     assert f'<time datetime="{START_UTC}">09:00</time>' in response.content.decode()
 
 
-def test_time_zone_selector_lists_the_region_before_other_zones(client, meeting):
+def test_time_zone_selector_lists_the_region_then_the_audiences_other_zones(client, meeting):
     html = client.get(url("en", "agenda:event-agenda", event_slug=meeting.slug)).content.decode()
     assert 'method="get"' in html
-    assert html.index('value="America/Argentina/Buenos_Aires"') < html.index(
-        'value="Africa/Abidjan"'
-    )
     assert html.index('value="America/Mexico_City"') < html.index('value="America/Santiago"')
+    assert html.index('value="America/Argentina/Buenos_Aires"') < html.index(
+        'value="Europe/Madrid"'
+    )
     assert "Santiago, Chile (UTC\N{MINUS SIGN}4)" in html
+    assert 'value="America/New_York"' in html and 'value="UTC"' in html
+    # Every other zone is one link away, not in every page.
+    assert 'value="Africa/Abidjan"' not in html
+
+
+def test_a_zone_chosen_from_the_full_list_stays_selected_on_every_page(client, meeting):
+    html = client.get(
+        url("en", "agenda:event-agenda", event_slug=meeting.slug), {"tz": "Asia/Tokyo"}
+    ).content.decode()
+    assert '<option value="Asia/Tokyo" selected>Asia/Tokyo (UTC+9)</option>' in html
+
+
+def full_list_link(html):
+    return html_unescape(re.search(r'<a href="([^"]*/time-zones/[^"]*)"', html).group(1))
+
+
+def test_every_other_zone_is_one_step_away_and_sends_the_choice_back(client, meeting):
+    session = meeting.sessions.first()
+    session_page = url("en", "agenda:session-detail", event_slug=meeting.slug, pk=session.pk)
+    link = full_list_link(client.get(session_page).content.decode())
+    assert link == (
+        url("en", "agenda:time-zone-list", event_slug=meeting.slug) + f"?next={session_page}"
+    )
+
+    html = client.get(link).content.decode()
+
+    # The form sends the same ?tz= choice back to the page the visitor came from.
+    assert re.search(rf'<form method="get" action="{session_page}"', html)
+    assert 'name="tz"' in html
+    names = re.findall(r'<option value="([^"]+)"', html)
+    assert set(names) == available_zone_names() - {"Factory", "localtime"}
+    assert len(names) == len(set(names))
+    # The region first, then each continent and ocean under its own heading.
+    assert names.index("America/Argentina/Buenos_Aires") < names.index("Africa/Abidjan")
+    assert '<optgroup label="Europe"><option value="Europe/Amsterdam">Amsterdam (UTC+2)' in html
+    assert '<option value="Asia/Tokyo">Tokyo (UTC+9)</option>' in html
+
+
+def test_the_full_list_keeps_the_visitors_zone_selected(client, meeting):
+    client.cookies[COOKIE_NAME] = "Asia/Tokyo"
+    html = client.get(url("en", "agenda:time-zone-list", event_slug=meeting.slug)).content.decode()
+    assert '<option value="Asia/Tokyo" selected>Tokyo (UTC+9)</option>' in html
+
+
+@pytest.mark.parametrize(
+    "next_path",
+    [
+        "",
+        "https://elsewhere.example/",
+        "//elsewhere.example/",
+        "/en/no-such-page/",
+        "/en/events/cooperacion-transfronteriza/calendar.ics",
+        "/en/events/cooperacion-transfronteriza/time-zones/",
+        "/en/" + "x" * 300,
+    ],
+)
+def test_the_full_list_sends_anything_but_a_page_of_ours_back_to_the_agenda(
+    client, meeting, next_path
+):
+    html = client.get(
+        url("en", "agenda:time-zone-list", event_slug=meeting.slug), {"next": next_path}
+    ).content.decode()
+    agenda = url("en", "agenda:event-agenda", event_slug=meeting.slug)
+    assert f'<form method="get" action="{agenda}"' in html
+
+
+def test_the_full_list_is_cached_once_per_page_it_returns_to(client, meeting):
+    page = url("en", "agenda:time-zone-list", event_slug=meeting.slug)
+    agenda = url("en", "agenda:event-agenda", event_slug=meeting.slug)
+    speakers = url("en", "agenda:speaker-list", event_slug=meeting.slug)
+    client.get(page, {"next": agenda})
+    client.get(page, {"next": speakers})
+    with CaptureQueriesContext(connection) as queries:
+        to_agenda = client.get(page, {"next": agenda, "utm_source": "x"}).content.decode()
+        to_speakers = client.get(page, {"next": speakers}).content.decode()
+    assert len(queries) == 0
+    assert f'action="{agenda}"' in to_agenda
+    assert f'action="{speakers}"' in to_speakers
 
 
 def region_row(html, offset_label):
@@ -386,9 +465,7 @@ def region_row(html, offset_label):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_region_table_groups_countries_by_their_offset_that_day(client, meeting, language):
-    html = client.get(
-        url(language, "agenda:event-agenda", event_slug=meeting.slug)
-    ).content.decode()
+    html = client.get(url(language, "agenda:event-detail", slug=meeting.slug)).content.decode()
     minus_4 = region_row(html, "UTC\N{MINUS SIGN}4")
     minus_5 = region_row(html, "UTC\N{MINUS SIGN}5")
     minus_6 = region_row(html, "UTC\N{MINUS SIGN}6")

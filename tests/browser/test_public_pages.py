@@ -21,6 +21,11 @@ PAGES = {
     "event": lambda language, event: url(language, "agenda:event-detail", slug=event.slug),
     "agenda": lambda language, event: url(language, "agenda:event-agenda", event_slug=event.slug),
     "speakers": lambda language, event: url(language, "agenda:speaker-list", event_slug=event.slug),
+    "every time zone": lambda language, event: (
+        url(language, "agenda:time-zone-list", event_slug=event.slug)
+        + "?next="
+        + url(language, "agenda:event-agenda", event_slug=event.slug)
+    ),
 }
 
 

@@ -109,3 +109,36 @@ def test_visitor_reads_the_agenda_in_their_time_zone_and_shares_the_link(
     selector = colleague.get_by_label(translated(language, "Show times in the time zone of"))
     assert selector.input_value() == SANTIAGO
     assert_language_declared(colleague, language)
+
+
+# Outside the region and the audience's few: only on the list of every zone. The meeting day is
+# the same day there, so each time reads as a plain clock.
+PARIS = "Europe/Paris"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_zone_outside_the_region_is_one_link_away_without_javascript(
+    open_page, meeting, language
+):
+    page = open_page(java_script_enabled=False)
+    agenda = url(language, "agenda:event-agenda", event_slug=meeting.slug)
+    visit(page, agenda)
+    assert f'value="{PARIS}"' not in page.content()
+
+    with page.expect_navigation():
+        page.get_by_role(
+            "link", name=translated(language, "Another time zone? Choose it from the full list.")
+        ).click()
+    page.get_by_label(translated(language, "Show times in the time zone of")).select_option(PARIS)
+    with page.expect_navigation():
+        page.get_by_role("button", name=translated(language, "Show times")).click()
+
+    # Back on the agenda, with the choice in its address: its times are Paris's, and its own
+    # selector now shows Paris.
+    assert urlsplit(page.url).path == agenda
+    assert parse_qs(urlsplit(page.url).query) == {"tz": [PARIS]}
+    reader = open_page()
+    visit(reader, page.url)
+    assert all(text == wall_clock(instant, PARIS) for instant, text in times_on_page(reader))
+    selector = reader.get_by_label(translated(language, "Show times in the time zone of"))
+    assert selector.input_value() == PARIS
