@@ -2,12 +2,13 @@
 The meeting's agenda: events, the organisations and speakers taking part, and the sessions.
 
 Bilingual fields (Spanish and English) are added by django-modeltranslation from
-agenda/translation.py: `title` reads in the active language, `title_es` and `title_en` are columns.
+agenda/translation.py: `title` reads in the active language, `title_es`, `title_en`… are columns.
 """
 
 import datetime
 import zoneinfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Prefetch, Q
@@ -17,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+from modeltranslation.utils import build_localized_fieldname
 
 from .timezones import validate_time_zone
 
@@ -204,7 +206,11 @@ class Event(TracksLoadedValues):
 
     def save(self, *args, **kwargs):
         venue_changed = self.changed_fields(
-            ["venue_name_es", "venue_name_en", "venue_address_es", "venue_address_en"]
+            [
+                build_localized_fieldname(field, code)
+                for field in ("venue_name", "venue_address")
+                for code, _name in settings.LANGUAGES
+            ]
         )
         super().save(*args, **kwargs)
         if venue_changed:

@@ -14,6 +14,7 @@ from modeltranslation.admin import TranslationAdmin
 
 from agenda.admin import EventAdmin
 from agenda.models import Event
+from agenda.translation import translated_columns
 
 from . import admin_console, dashboard, documents, services
 from .exports import ExportActionMixin, RegistrationResource
@@ -121,7 +122,7 @@ class AudienceCategoryAdmin(TranslationAdmin):
     ]
     list_editable = ["order"]
     list_filter = ["event", "needs_approval", "is_active"]
-    search_fields = ["name_es", "name_en", "key"]
+    search_fields = [*translated_columns("name"), "key"]
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -1,10 +1,18 @@
-"""Fields that exist in Spanish and English (django-modeltranslation adds `_es` and `_en` columns)."""
+"""
+Fields that exist in every language of settings.LANGUAGES (django-modeltranslation adds one column
+per language: `name_es`, `name_en`, `name_pt_br`, `name_fr`).
+"""
 
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import AudienceCategory
+from .models import AudienceCategory, Message
 
 
 @register(AudienceCategory)
 class AudienceCategoryTranslation(TranslationOptions):
     fields = ("name", "description")
+
+
+@register(Message)
+class MessageTranslation(TranslationOptions):
+    fields = ("subject", "body")
