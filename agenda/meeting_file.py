@@ -96,7 +96,9 @@ def model_columns(model, table, where, fields, *, required=(), extra=()):
                     f"the languages are {quoted(languages)}."
                 )
             values = {
-                build_localized_fieldname(name, code): text_value(model_field, value[code], f"{value_where}.{code}")
+                build_localized_fieldname(name, code): text_value(
+                    model_field, value[code], f"{value_where}.{code}"
+                )
                 for code in languages
             }
         else:

@@ -1,7 +1,7 @@
 """
 The meeting's agenda: events, the organisations and speakers taking part, and the sessions.
 
-Bilingual fields (Spanish and English) are added by django-modeltranslation from
+Fields in every language of the site are added by django-modeltranslation from
 agenda/translation.py: `title` reads in the active language, `title_es`, `title_en`… are columns.
 """
 

@@ -177,7 +177,7 @@ class ParticipantDetailsForm(forms.ModelForm):
             },
             "preferred_language": {
                 "required": _("Choose the language of our e-mails."),
-                "invalid_choice": _("Choose Spanish or English."),
+                "invalid_choice": _("Choose one of the languages offered."),
             },
         }
         help_texts = {

@@ -102,7 +102,10 @@ class ComposeForm(forms.Form):
     def text_fields(self):
         """(subject, body) bound fields for each language, in the order of settings.LANGUAGES."""
         return [
-            (self[build_localized_fieldname("subject", code)], self[build_localized_fieldname("body", code)])
+            (
+                self[build_localized_fieldname("subject", code)],
+                self[build_localized_fieldname("body", code)],
+            )
             for code, _name in settings.LANGUAGES
         ]
 
@@ -132,9 +135,7 @@ class ComposeForm(forms.Form):
             if written:
                 for name in bodies:
                     if name not in written:
-                        self.add_error(
-                            name, _("Write the note in every language, or in none.")
-                        )
+                        self.add_error(name, _("Write the note in every language, or in none."))
         selected = data.get("registrations")
         if selected:
             if event is not None and any(r.event_id != event.pk for r in selected):
