@@ -12,8 +12,8 @@ from modeltranslation.utils import build_localized_fieldname
 
 from agenda.loader import DEFAULT_MEETING_FILE
 from agenda.models import Event, Organisation, Session, SessionSpeaker, Speaker
-from tests.languages import LANGUAGES
 from registration.models import AttendanceMode, AudienceCategory, RegistrationSettings
+from tests.languages import LANGUAGES
 
 pytestmark = pytest.mark.django_db
 
