@@ -33,6 +33,11 @@ class LanguageLink:
         return to_locale(self.code).replace("_", "-")
 
 
+def _on_site(path):
+    # The site's own address, never the request's Host header: the page is cached for everyone.
+    return settings.SITE_URL + path
+
+
 def _local_name(code):
     """The language's own name, "Português" rather than "Português Brasileiro" when only one
     variant of it is offered; capitalised, as a menu entry starts."""
@@ -66,7 +71,7 @@ def language_links(context):
     for code, _name in settings.LANGUAGES:
         if request is not None:
             url = _same_page_in(request, code)
-            absolute_url = request.build_absolute_uri(url)
+            absolute_url = _on_site(url)
         else:
             with override(code):
                 url = absolute_url = reverse("agenda:home")
@@ -87,7 +92,7 @@ def default_language_url(context):
     prefix = f"/{settings.LANGUAGE_CODE}/"
     if path.startswith(prefix):
         path = "/" + path[len(prefix) :]
-    return request.build_absolute_uri(path)
+    return _on_site(path)
 
 
 @register.simple_tag

@@ -121,13 +121,13 @@ def test_search_engines_see_every_language_and_the_default_address(client, event
     )
 
     expected = {
-        to_locale(code).replace("_", "-"): "http://testserver"
+        to_locale(code).replace("_", "-"): settings.SITE_URL
         + url(code, "agenda:event-detail", slug=event.slug)
         for code in LANGUAGES
     }
-    expected["x-default"] = "http://testserver/events/cross-border/"
+    expected["x-default"] = f"{settings.SITE_URL}/events/cross-border/"
     assert alternates == expected
-    assert alternates["pt-BR"] == "http://testserver/pt-br/events/cross-border/"
+    assert alternates["pt-BR"] == f"{settings.SITE_URL}/pt-br/events/cross-border/"
 
 
 def test_the_default_address_of_hreflang_leads_to_the_page_in_the_browsers_language(
