@@ -116,9 +116,7 @@ def test_every_page_links_to_itself_in_every_other_language(client, event, langu
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_search_engines_see_every_language_and_the_default_address(client, event, language):
     html = client.get(url(language, "agenda:event-detail", slug=event.slug)).content.decode()
-    alternates = dict(
-        re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">', html)
-    )
+    alternates = dict(re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">', html))
 
     expected = {
         to_locale(code).replace("_", "-"): settings.SITE_URL
@@ -130,9 +128,7 @@ def test_search_engines_see_every_language_and_the_default_address(client, event
     assert alternates["pt-BR"] == f"{settings.SITE_URL}/pt-br/events/cross-border/"
 
 
-def test_the_default_address_of_hreflang_leads_to_the_page_in_the_browsers_language(
-    client, event
-):
+def test_the_default_address_of_hreflang_leads_to_the_page_in_the_browsers_language(client, event):
     response = client.get("/events/cross-border/", HTTP_ACCEPT_LANGUAGE="pt-BR")
 
     assert response["Location"] == "/pt-br/events/cross-border/"

@@ -117,7 +117,7 @@ BAD_INPUT = [
         "A phone number has between %(min)d and %(max)d digits; this one has %(count)d.",
         {"min": 6, "max": 20, "count": 21},
     ),
-    ("preferred_language", "fr", "Choose Spanish or English.", {}),
+    ("preferred_language", "de", "Choose one of the languages offered.", {}),
     ("privacy_consent", None, "To register, please accept the privacy notice.", {}),
 ]
 

@@ -40,7 +40,7 @@ VIRTUAL, IN_PERSON = AttendanceMode.VIRTUAL, AttendanceMode.IN_PERSON
 MAX_PAGES = 200
 # What a crawl of the public site does not follow: the admin is not public, static files are
 # ours and carry no data, and the language switch is a POST form.
-NOT_CRAWLED = ("/admin/", "/static/", "/i18n/")
+NOT_CRAWLED = ("/admin/", "/static/")
 HREF = re.compile(r"""(?:href|src|action)=["']([^"']+)["']""")
 
 
