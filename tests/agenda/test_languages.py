@@ -40,7 +40,7 @@ def event():
 
 
 def test_the_languages_come_from_settings():
-    assert LANGUAGES == tuple(code for code, _name in settings.LANGUAGES)
+    assert tuple(code for code, _name in settings.LANGUAGES) == LANGUAGES
     assert set(OWN_NAMES) == set(LANGUAGES)
 
 

@@ -18,6 +18,7 @@ from agenda.models import Event
 from forum.groups import ORGANISERS
 from registration import documents, qr, typesetting
 from registration.models import AttendanceMode, Registration
+from tests.languages import LANGUAGES
 
 from .factories import AudienceCategoryFactory, RegistrationFactory, UserFactory, open_event
 from .staff import sign_in, staff_member
@@ -381,7 +382,7 @@ def ink(text):
     return text.y - 0.3 * text.line.size, text.y + 0.95 * text.line.size
 
 
-@pytest.mark.parametrize("language", ["es", "en"])
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_every_badge_line_stays_within_the_badge_for_the_meetings_categories(
     meeting_badges, layout, language

@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 
 from registration.forms import LongSelect
 from registration.models import AttendanceMode, Consent, Registration
+from tests.languages import LANGUAGES
 
 from .factories import AudienceCategoryFactory, RegistrationFactory, UserFactory, open_event
 
@@ -259,7 +260,7 @@ def test_needs_are_asked_only_of_people_attending_in_person(client, participant,
 
 
 def test_preferred_language_starts_as_the_page_language(client, participant, event, category):
-    for language in ("es", "en"):
+    for language in LANGUAGES:
         with translation.override(language):
             path = reverse("registration:register", kwargs={"event_slug": event.slug})
         form = client.get(path).context["form"]

@@ -22,6 +22,7 @@ from tests.agenda.factories import (
     SessionSpeakerFactory,
     lima,
 )
+from tests.languages import LANGUAGES
 
 from .factories import (
     AudienceCategoryFactory,
@@ -33,7 +34,6 @@ from .factories import (
 
 pytestmark = pytest.mark.django_db
 
-LANGUAGES = ("es", "en")
 VIRTUAL, IN_PERSON = AttendanceMode.VIRTUAL, AttendanceMode.IN_PERSON
 # Enough for every page of a small meeting in two languages and a few time zones, and a bound
 # should a page ever link to an endless family of URLs.

@@ -17,6 +17,7 @@ from icalendar import Calendar
 from registration import services
 from registration.models import AttendanceMode, Consent, Registration
 from tests.agenda.factories import SessionFactory, lima
+from tests.languages import LANGUAGES
 
 from .factories import (
     AudienceCategoryFactory,
@@ -867,7 +868,7 @@ def test_deleting_the_account_frees_the_place_and_promotes_the_waiting_list(
 # Every page readable --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("language", ["es", "en"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_participant_pages_label_every_field_keep_heading_order_and_use_no_inline_code(
     client, participant, event, category, language
 ):
