@@ -24,14 +24,14 @@ from playwright.sync_api import expect
 from agenda.calendars import session_uid
 from forum.groups import ORGANISERS
 from tests.agenda.factories import lima
-from tests.languages import LANGUAGES, translated, url
+from tests.languages import translated, url
 
 from .helpers import (
     PASSWORD,
-    VIEWPORTS,
     assert_accessible,
     assert_language_declared,
     authenticator_code,
+    each_language_once,
     label,
     sign_in_with_code,
     submit_sign_in,
@@ -87,8 +87,7 @@ def on_agenda(times):
     ]
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize(("language", "viewport"), each_language_once())
 def test_organiser_signs_in_with_a_code_moves_a_session_and_the_agenda_and_feed_follow(
     open_page, meeting, organiser, language, viewport
 ):
@@ -130,8 +129,7 @@ def test_organiser_signs_in_with_a_code_moves_a_session_and_the_agenda_and_feed_
     assert entry.decoded("SEQUENCE") == 1
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize(("language", "viewport"), each_language_once())
 def test_new_organiser_sets_up_two_factor_on_the_way_into_the_admin(
     open_page, meeting, staff_member, language, viewport
 ):

@@ -26,6 +26,7 @@ from .helpers import (
     PASSWORD,
     assert_accessible,
     assert_language_declared,
+    each_language_once,
     label,
     save_screenshot,
     settle,
@@ -124,8 +125,7 @@ def download_calendar(page, language, tmp_path):
     return Calendar.from_ical(path.read_bytes())
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+@pytest.mark.parametrize(("language", "viewport"), each_language_once())
 def test_participant_signs_up_registers_switches_to_virtual_and_cancels(
     open_page, open_event, language, viewport, tmp_path
 ):
@@ -297,7 +297,7 @@ def test_registration_form_is_completed_with_the_keyboard_alone(open_page, open_
     expect(status_heading(page)).to_have_text(translated(language, "Confirmed"))
 
 
-@pytest.mark.parametrize(("language", "viewport"), [("es", "phone"), ("en", "desktop")])
+@pytest.mark.parametrize(("language", "viewport"), each_language_once())
 def test_second_participant_waits_and_is_promoted_when_the_first_cancels(
     open_page, open_event, language, viewport
 ):
