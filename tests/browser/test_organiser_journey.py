@@ -19,6 +19,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.utils.text import capfirst
 from icalendar import Calendar
+from modeltranslation.utils import build_localized_fieldname
 from playwright.sync_api import expect
 
 from agenda.calendars import session_uid
@@ -115,7 +116,7 @@ def test_organiser_signs_in_with_a_code_moves_a_session_and_the_agenda_and_feed_
     page.get_by_role("button", name=translated(language, "Save"), exact=True).click()
     page.wait_for_url(f"**{url(language, 'admin:agenda_session_changelist')}")
     expect(page.locator(".messagelist .success")).to_contain_text(
-        getattr(session, f"title_{language}")
+        getattr(session, build_localized_fieldname("title", language))
     )
     session.refresh_from_db()
     assert (session.starts_at, session.ends_at) == NEW_TIMES

@@ -15,6 +15,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 from icalendar import Calendar
+from modeltranslation.utils import build_localized_fieldname
 from playwright.sync_api import expect
 
 from agenda.models import Event
@@ -52,7 +53,9 @@ def open_event(meeting):
 
 
 def category_name(event, language):
-    return getattr(event.audience_categories.get(key=CATEGORY), f"name_{language}")
+    return getattr(
+        event.audience_categories.get(key=CATEGORY), build_localized_fieldname("name", language)
+    )
 
 
 def fill_registration(page, event, language, mode=AttendanceMode.IN_PERSON, name="Lucía Fernández"):
