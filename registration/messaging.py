@@ -1,11 +1,12 @@
 """
-Organisers write to registrants: compose one message in the site's languages for an audience, preview it as
-people will receive it, send it through the site's own e-mail path, and keep the record.
+Organisers write to registrants: compose one message, in every language of the site, for an
+audience, preview it as people will receive it, send it through the site's own e-mail path, and
+keep the record.
 
-Two kinds share the path: a free message (subject and text in every language of
-settings.LANGUAGES), and the notice
-of an agenda change, whose text is the site's own (with an optional note) and which carries each
-confirmed participant's updated calendar. Each person receives it in their own language.
+Two kinds share the path: a free message (a subject and a text in each language of
+settings.LANGUAGES), and the notice of an agenda change, whose text is the site's own (with an
+optional note, in each language too) and which carries each confirmed participant's updated
+calendar. Each person receives it in their own language.
 
 The pages are the "add" view of MessageAdmin (registration/admin_console.py): the composer is
 reached from Messages → Add, from an event's "Notify registrants" action, right after rescheduling

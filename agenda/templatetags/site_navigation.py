@@ -39,8 +39,10 @@ def _on_site(path):
 
 
 def _local_name(code):
-    """The language's own name, "Português" rather than "Português Brasileiro" when only one
-    variant of it is offered; capitalised, as a menu entry starts."""
+    """
+    The language's own name, capitalised as a menu entry starts: "Português" rather than
+    "Português Brasileiro" while the site offers one variant of the language only.
+    """
     generic = code.split("-")[0]
     variants = [other for other, _name in settings.LANGUAGES if other.split("-")[0] == generic]
     name = get_language_info(generic if len(variants) == 1 else code)["name_local"]
