@@ -55,6 +55,8 @@ run: install
 	@echo
 	@echo "  The meeting's site:  http://$(ADDRESS)/es/  (Spanish)"
 	@echo "                       http://$(ADDRESS)/en/  (English)"
+	@echo "                       http://$(ADDRESS)/pt-br/  (Portuguese)"
+	@echo "                       http://$(ADDRESS)/fr/  (French)"
 	@echo "  Administration:      http://$(ADDRESS)/es/admin/  (an account: make superuser)"
 	@echo "  Stop with Ctrl+C."
 	@echo

@@ -16,13 +16,14 @@ from modeltranslation.admin import (
 
 from .models import Event, Material, Organisation, Roundtable, Session, SessionSpeaker, Speaker
 from .rescheduling import RescheduleForm, reschedule
+from .translation import translated_columns
 
 
 @admin.register(Organisation)
 class OrganisationAdmin(TranslationAdmin):
     list_display = ["name", "acronym", "country", "website"]
     list_filter = ["country"]
-    search_fields = ["name_es", "name_en", "acronym"]
+    search_fields = [*translated_columns("name"), "acronym"]
 
 
 @admin.register(Roundtable)
@@ -199,7 +200,8 @@ class EventAdmin(AgendaChangeActions, TranslationAdmin):
     list_display = ["title", "roundtable", "starts_at", "ends_at", "time_zone", "is_published"]
     list_filter = ["is_published", "roundtable"]
     list_select_related = ["roundtable"]
-    search_fields = ["title_es", "title_en", "slug"]
+    search_fields = [*translated_columns("title"), "slug"]
+    # Addresses are the same in every language; English titles make the most readable ASCII ones.
     prepopulated_fields = {"slug": ["title_en"]}
     filter_horizontal = ["organisers"]
     date_hierarchy = "starts_at"
@@ -244,7 +246,7 @@ class SessionSpeakerInline(admin.TabularInline):
 class SessionAdmin(TranslationAdmin):
     list_display = ["title", "event", "kind", "starts_at", "ends_at", "speakers_to_be_confirmed"]
     list_filter = ["event", "kind", "speakers_to_be_confirmed"]
-    search_fields = ["title_es", "title_en", "topics_es", "topics_en", "speakers__name"]
+    search_fields = [*translated_columns("title", "topics"), "speakers__name"]
     list_select_related = ["event"]
     autocomplete_fields = ["event"]
     inlines = [SessionSpeakerInline, SessionMaterialInline]
@@ -266,7 +268,7 @@ class SessionAdmin(TranslationAdmin):
 class SpeakerAdmin(TranslationAdmin):
     list_display = ["name", "honorific", "position", "organisation", "confirmation_status"]
     list_filter = ["confirmation_status", "organisation"]
-    search_fields = ["name", "position_es", "position_en", "organisation__acronym"]
+    search_fields = ["name", *translated_columns("position"), "organisation__acronym"]
     autocomplete_fields = ["organisation"]
     list_select_related = ["organisation"]
 

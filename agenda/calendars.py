@@ -71,7 +71,9 @@ def build_calendar(
     """
     stamp = stamp or timezone.now()
     calendar = Calendar()
-    calendar.add("PRODID", f"-//SGCAN//Forum agenda//{(get_language() or 'es').upper()}")
+    calendar.add(
+        "PRODID", f"-//SGCAN//Forum agenda//{(get_language() or settings.LANGUAGE_CODE).upper()}"
+    )
     calendar.add("VERSION", "2.0")
     calendar.add("CALSCALE", "GREGORIAN")
     calendar.add("METHOD", method)

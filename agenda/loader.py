@@ -37,6 +37,7 @@ from .meeting_file import (
     string_value,
 )
 from .models import Event, Organisation, Roundtable, Session, SessionSpeaker, Speaker
+from .translation import default_language_column
 
 DEFAULT_MEETING_FILE = Path(__file__).resolve().parent / "data" / "cross-border-2024.toml"
 
@@ -357,6 +358,8 @@ def _match_sessions(event, parsed):
     """
     existing = list(event.sessions.all())
     by_start = {session.starts_at: session for session in existing}
+    # Found by its title in the default language (Spanish), the one every load gives.
+    title = default_language_column("title")
     matches, taken = {}, set()
     for index, entry in enumerate(parsed):
         session = by_start.get(entry.columns["starts_at"])
@@ -371,7 +374,7 @@ def _match_sessions(event, parsed):
             for session in existing
             if session.pk not in taken
             and session.kind == entry.columns["kind"]
-            and session.title_es == entry.columns.get("title_es")
+            and getattr(session, title) == entry.columns.get(title)
         ]
         if len(candidates) == 1:
             matches[index] = candidates[0]

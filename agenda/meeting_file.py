@@ -10,6 +10,7 @@ import tomllib
 from django.conf import settings
 from django.db import models
 from modeltranslation.translator import translator
+from modeltranslation.utils import build_localized_fieldname
 
 
 class MeetingFileError(Exception):
@@ -59,8 +60,11 @@ def model_columns(model, table, where, fields, *, required=(), extra=()):
     """
     {column: value} for the model fields a table of the file gives.
 
-    A translated field is a table with one text per language and fills one column per language.
-    Fields the table leaves out are left out of the result, so a run never touches them.
+    A translated field is a table with one text per language of settings.LANGUAGES (`title.es`,
+    `title.pt-br`…) and fills one column per language. A language missing from the table, or one
+    the site does not have, stops the load with a message naming it: a language added to the site
+    needs its texts in the file before the next load. Fields the table leaves out are left out of
+    the result, so a run never touches them.
     """
     check_keys(table, where, allowed=(*fields, *extra), required=required)
     translated = set(translator.get_options_for_model(model).fields)
@@ -72,14 +76,29 @@ def model_columns(model, table, where, fields, *, required=(), extra=()):
         value, value_where = table[name], f"{where}, {name}"
         model_field = model._meta.get_field(name)
         if name in translated:
-            if not isinstance(value, dict) or sorted(value) != sorted(languages):
+            if not isinstance(value, dict):
                 raise MeetingFileError(
                     f"{value_where} must give one text per language: "
                     + ", ".join(f'{name}.{code} = "…"' for code in languages)
                     + "."
                 )
+            missing = [code for code in languages if code not in value]
+            if missing:
+                raise MeetingFileError(
+                    f"{value_where} has no text in {quoted(missing)}; add "
+                    + ", ".join(f'{name}.{code} = "…"' for code in missing)
+                    + " (every language of the site is needed)."
+                )
+            unknown = [code for code in value if code not in languages]
+            if unknown:
+                raise MeetingFileError(
+                    f"{value_where}: {quoted(unknown)} is not a language of the site; "
+                    f"the languages are {quoted(languages)}."
+                )
             values = {
-                f"{name}_{code}": text_value(model_field, value[code], f"{value_where}.{code}")
+                build_localized_fieldname(name, code): text_value(
+                    model_field, value[code], f"{value_where}.{code}"
+                )
                 for code in languages
             }
         else:

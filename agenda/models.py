@@ -1,14 +1,15 @@
 """
 The meeting's agenda: events, the organisations and speakers taking part, and the sessions.
 
-Bilingual fields (Spanish and English) are added by django-modeltranslation from
-agenda/translation.py: `title` reads in the active language, `title_es` and `title_en` are columns.
+Fields in every language of the site are added by django-modeltranslation from
+agenda/translation.py: `title` reads in the active language, `title_es`, `title_en`… are columns.
 """
 
 import datetime
 import secrets
 import zoneinfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models, transaction
@@ -20,6 +21,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+from modeltranslation.utils import build_localized_fieldname
 
 from .materials import FORMAT_CHOICES, FORMATS, check_document, is_registered_participant
 from .timezones import validate_time_zone
@@ -275,7 +277,11 @@ class Event(TracksLoadedValues):
 
     def save(self, *args, **kwargs):
         venue_changed = self.changed_fields(
-            ["venue_name_es", "venue_name_en", "venue_address_es", "venue_address_en"]
+            [
+                build_localized_fieldname(field, code)
+                for field in ("venue_name", "venue_address")
+                for code, _name in settings.LANGUAGES
+            ]
         )
         super().save(*args, **kwargs)
         if venue_changed:

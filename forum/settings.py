@@ -63,7 +63,8 @@ MIDDLEWARE = [
     # Compresses what is drawn, before the page cache stores it: a cached page is served as stored.
     "pagecache.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # The language is the address's prefix; the root redirects by Accept-Language (no cookie).
+    "forum.middleware.LanguageInAddressMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -153,12 +154,25 @@ AUTHENTICATION_BACKENDS = [
 
 SITE_ID = 1
 
-# Internationalisation: Spanish first, English second, both with a prefix in every URL.
+# Internationalisation: the four languages SELA works in, each with its prefix in every URL
+# (/es/, /en/, /pt-br/, /fr/). This list is the only place that names them: URL prefixes, the
+# language links, the registration's preferred language, the translated model fields (a
+# migration adds a language's columns), the meeting file and the tests all follow it. Adding a
+# fifth language is a line here, its catalogue under locale/ and its content.
+# Portuguese is Brazil's ("pt-br"): Django's, allauth's and django-countries' Brazilian
+# catalogues (allauth has no plain "pt"); our own catalogue lives in locale/pt, which gettext
+# finds for pt_BR as well.
 LANGUAGE_CODE = "es"
-LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
+LANGUAGES = [
+    ("es", _("Spanish")),
+    ("en", _("English")),
+    ("pt-br", _("Portuguese")),
+    ("fr", _("French")),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "es"
-MODELTRANSLATION_FALLBACK_LANGUAGES = ("es", "en")
+# A content field left empty in a language shows the Spanish text (marked lang="es" on the page).
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("es",)
 TIME_ZONE = "America/Lima"
 USE_I18N = True
 USE_TZ = True

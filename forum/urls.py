@@ -4,11 +4,9 @@ from django.urls import include, path
 
 from forum.admin_access import admin_login
 
-urlpatterns = [
-    path("i18n/", include("django.conf.urls.i18n")),
-]
-
-urlpatterns += i18n_patterns(
+# No set_language view (django.conf.urls.i18n): it keeps the choice in a cookie, and the language
+# is the address's prefix alone (forum/middleware.py).
+urlpatterns = i18n_patterns(
     # Before the admin's own URLs: its login page hands over to the site's sign-in, with
     # two-factor authentication (forum/admin_access.py).
     path("admin/login/", admin_login, name="admin-login"),

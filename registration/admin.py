@@ -16,6 +16,7 @@ from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
 from agenda.admin import EventAdmin
 from agenda.models import Event
+from agenda.translation import translated_columns
 
 from . import admin_console, dashboard, documents, services
 from .admin_forms import CertificateSignatoryForm
@@ -171,7 +172,7 @@ class AudienceCategoryAdmin(TranslationAdmin):
     ]
     list_editable = ["order"]
     list_filter = ["event", "needs_approval", "is_active"]
-    search_fields = ["name_es", "name_en", "key"]
+    search_fields = [*translated_columns("name"), "key"]
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -5,14 +5,23 @@ whom, the composer (as the "add" page), and the registrations list's action that
 registration/admin.py imports this module, so the admin registers these with the rest.
 """
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from modeltranslation.utils import build_localized_fieldname
 
 from . import messaging
 from .models import Message, MessageDelivery
+
+# The subject and the text in each language of the site, in the order of settings.LANGUAGES.
+MESSAGE_TEXT_COLUMNS = [
+    build_localized_fieldname(field, code)
+    for code, _name in settings.LANGUAGES
+    for field in ("subject", "body")
+]
 
 
 class MessageDeliveryInline(admin.TabularInline):
@@ -36,7 +45,7 @@ class MessageAdmin(admin.ModelAdmin):
 
     list_display = ["__str__", "kind", "event", "audience", "recipients", "sent_by", "sent_at"]
     list_filter = ["event", "kind"]
-    search_fields = ["subject_es", "subject_en", "body_es", "body_en", "deliveries__email"]
+    search_fields = [*MESSAGE_TEXT_COLUMNS, "deliveries__email"]
     list_select_related = ["event", "sent_by"]
     date_hierarchy = "sent_at"
     fields = [
@@ -45,10 +54,7 @@ class MessageAdmin(admin.ModelAdmin):
         "audience",
         ("sent_by", "sent_at"),
         "delivery_counts",
-        "subject_es",
-        "body_es",
-        "subject_en",
-        "body_en",
+        *MESSAGE_TEXT_COLUMNS,
     ]
     readonly_fields = [
         "event",
@@ -57,10 +63,7 @@ class MessageAdmin(admin.ModelAdmin):
         "sent_by",
         "sent_at",
         "delivery_counts",
-        "subject_es",
-        "body_es",
-        "subject_en",
-        "body_en",
+        *MESSAGE_TEXT_COLUMNS,
     ]
     inlines = [MessageDeliveryInline]
 

@@ -13,6 +13,7 @@ import unicodedata
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout
 from django import forms
+from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.forms.utils import flatatt
 from django.urls import reverse
@@ -176,7 +177,7 @@ class ParticipantDetailsForm(forms.ModelForm):
             },
             "preferred_language": {
                 "required": _("Choose the language of our e-mails."),
-                "invalid_choice": _("Choose Spanish or English."),
+                "invalid_choice": _("Choose one of the languages offered."),
             },
         }
         help_texts = {
@@ -307,8 +308,8 @@ class RegistrationForm(ParticipantDetailsForm):
             is_active=True
         ).order_by("order", "pk")
         if not self.is_bound and not self.initial.get("preferred_language"):
-            language = (get_language() or "").split("-")[0]
-            if language in Registration.Language.values:
+            language = get_language()
+            if language in dict(settings.LANGUAGES):
                 self.initial["preferred_language"] = language
         self.fields["privacy_consent"].help_text = format_html(
             '<a href="{}">{}</a>',

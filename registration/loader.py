@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 from agenda.loader import Section, Tally, apply_entry
 from agenda.meeting_file import MeetingFileError, array_of_tables, model_columns
+from agenda.translation import default_language_column
 
 from .models import AudienceCategory
 
@@ -77,13 +78,14 @@ def _match_categories(existing, parsed):
         if entry.columns["key"] in by_key
     }
     taken = {category.pk for category in matches.values()}
+    name = default_language_column("name")
     for index, entry in enumerate(parsed):
         if index in matches:
             continue
         candidates = [
             category
             for category in existing
-            if category.pk not in taken and category.name_es == entry.columns["name_es"]
+            if category.pk not in taken and getattr(category, name) == entry.columns[name]
         ]
         if len(candidates) == 1:
             matches[index] = candidates[0]

@@ -1,10 +1,12 @@
 """
-Organisers write to registrants: compose one bilingual message for an audience, preview it as
-people will receive it, send it through the site's own e-mail path, and keep the record.
+Organisers write to registrants: compose one message, in every language of the site, for an
+audience, preview it as people will receive it, send it through the site's own e-mail path, and
+keep the record.
 
-Two kinds share the path: a free message (subject and text in Spanish and English), and the notice
-of an agenda change, whose text is the site's own (with an optional note) and which carries each
-confirmed participant's updated calendar. Each person receives it in their own language.
+Two kinds share the path: a free message (a subject and a text in each language of
+settings.LANGUAGES), and the notice of an agenda change, whose text is the site's own (with an
+optional note, in each language too) and which carries each confirmed participant's updated
+calendar. Each person receives it in their own language.
 
 The pages are the "add" view of MessageAdmin (registration/admin_console.py): the composer is
 reached from Messages → Add, from an event's "Notify registrants" action, right after rescheduling
@@ -15,6 +17,7 @@ import copy
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import IntegrityError
@@ -23,6 +26,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from modeltranslation.utils import build_localized_fieldname
 
 from agenda.models import Event
 
@@ -73,27 +77,42 @@ class ComposeForm(forms.Form):
     registrations = forms.ModelMultipleChoiceField(
         Registration.objects.all(), required=False, widget=forms.MultipleHiddenInput
     )
-    subject_es = forms.CharField(
-        label=gettext_lazy("Subject in Spanish"), max_length=200, required=False
-    )
-    subject_en = forms.CharField(
-        label=gettext_lazy("Subject in English"), max_length=200, required=False
-    )
-    body_es = forms.CharField(
-        label=gettext_lazy("Message in Spanish"), required=False, widget=forms.Textarea
-    )
-    body_en = forms.CharField(
-        label=gettext_lazy("Message in English"), required=False, widget=forms.Textarea
-    )
     submission_key = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A subject and a text per language of the site, named as the Message's columns.
+        for code, name in settings.LANGUAGES:
+            self.fields[build_localized_fieldname("subject", code)] = forms.CharField(
+                label=_("Subject (%(language)s)") % {"language": name},
+                max_length=200,
+                required=False,
+            )
+            self.fields[build_localized_fieldname("body", code)] = forms.CharField(
+                label=_("Message (%(language)s)") % {"language": name},
+                required=False,
+                widget=forms.Textarea,
+            )
         self.fields["submission_key"].initial = uuid.uuid4
         event_id = self.data.get("event") if self.is_bound else self.initial.get("event")
         if event_id and str(event_id).isdigit():
             # Only this event's categories: another event's would match nobody.
             self.fields["categories"].queryset = AudienceCategory.objects.filter(event_id=event_id)
+
+    @property
+    def text_fields(self):
+        """(subject, body) bound fields for each language, in the order of settings.LANGUAGES."""
+        return [
+            (
+                self[build_localized_fieldname("subject", code)],
+                self[build_localized_fieldname("body", code)],
+            )
+            for code, _name in settings.LANGUAGES
+        ]
+
+    @staticmethod
+    def _text_names(field):
+        return [build_localized_fieldname(field, code) for code, _name in settings.LANGUAGES]
 
     @property
     def selected(self):
@@ -104,15 +123,20 @@ class ComposeForm(forms.Form):
     def clean(self):
         data = super().clean()
         event, kind = data.get("event"), data.get("kind")
+        # Each person reads the message in their own language: it is written in all of them.
         if kind == Message.Kind.MESSAGE:
-            for name in ("subject_es", "subject_en", "body_es", "body_en"):
+            for name in (*self._text_names("subject"), *self._text_names("body")):
                 if not data.get(name, "").strip():
                     self.add_error(
-                        name, _("A message needs a subject and a text in both languages.")
+                        name, _("A message needs a subject and a text in every language.")
                     )
-        elif bool(data.get("body_es", "").strip()) != bool(data.get("body_en", "").strip()):
-            missing = "body_en" if data.get("body_es", "").strip() else "body_es"
-            self.add_error(missing, _("Write the note in both languages, or in neither."))
+        else:
+            bodies = self._text_names("body")
+            written = [name for name in bodies if data.get(name, "").strip()]
+            if written:
+                for name in bodies:
+                    if name not in written:
+                        self.add_error(name, _("Write the note in every language, or in none."))
         selected = data.get("registrations")
         if selected:
             if event is not None and any(r.event_id != event.pk for r in selected):
@@ -167,13 +191,14 @@ class ComposeForm(forms.Form):
 
     def unsaved_message(self, *, by=None):
         data = self.cleaned_data
+        texts = {
+            name: data[name].strip()
+            for name in (*self._text_names("subject"), *self._text_names("body"))
+        }
         return Message(
             event=data["event"],
             kind=data["kind"],
-            subject_es=data["subject_es"].strip(),
-            subject_en=data["subject_en"].strip(),
-            body_es=data["body_es"].strip(),
-            body_en=data["body_en"].strip(),
+            **texts,
             audience=self.audience_description()[:500],
             sent_by=by,
             submission_key=data["submission_key"],
@@ -181,10 +206,10 @@ class ComposeForm(forms.Form):
 
 
 def preview_emails(form, recipients):
-    """The e-mail as a Spanish and an English reader will receive it, from real recipients."""
+    """The e-mail as a reader of each language will receive it, from real recipients."""
     message = form.unsaved_message()
     previews = []
-    for language, label in Registration.Language.choices:
+    for language, label in settings.LANGUAGES:
         sample = next((r for r in recipients if r.preferred_language == language), recipients[0])
         # A copy whose secret personal link is a placeholder: the preview shows the organiser the
         # mail's shape, not a participant's private join link.

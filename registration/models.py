@@ -39,6 +39,22 @@ def new_personal_token():
     return secrets.token_urlsafe(24)
 
 
+# Long enough for any language tag settings.LANGUAGES may hold ("pt-br", "zh-hans").
+LANGUAGE_CODE_LENGTH = 10
+
+
+def language_choices():
+    """
+    The site's languages, from settings.LANGUAGES: a language added there is offered at once,
+    with no migration (a callable, which migrations record by name, not by its values).
+    """
+    return settings.LANGUAGES
+
+
+def default_language():
+    return settings.LANGUAGE_CODE
+
+
 class AttendanceMode(models.TextChoices):
     IN_PERSON = "in_person", _("In person in Lima")
     VIRTUAL = "virtual", _("Virtual")
@@ -383,10 +399,6 @@ class Registration(models.Model):
 
     ACTIVE_STATUSES = (Status.PENDING_APPROVAL, Status.CONFIRMED, Status.WAITING_LIST)
 
-    class Language(models.TextChoices):
-        SPANISH = "es", _("Spanish")
-        ENGLISH = "en", _("English")
-
     event = models.ForeignKey(
         Event, verbose_name=_("event"), related_name="registrations", on_delete=models.PROTECT
     )
@@ -425,7 +437,10 @@ class Registration(models.Model):
     country = CountryField(_("country"))
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     preferred_language = models.CharField(
-        _("preferred language"), max_length=2, choices=Language.choices, default=Language.SPANISH
+        _("preferred language"),
+        max_length=LANGUAGE_CODE_LENGTH,
+        choices=language_choices,
+        default=default_language,
     )
     # Sensitive data under Peru's Law 29733 (health, religion): kept only behind its own consent.
     dietary_needs = models.TextField(_("dietary needs"), blank=True)
@@ -1061,7 +1076,7 @@ class Consent(models.Model):
     )
     purpose = models.CharField(_("purpose"), max_length=30, choices=Purpose.choices)
     notice_version = models.CharField(_("privacy notice version"), max_length=20)
-    language = models.CharField(_("language"), max_length=2)
+    language = models.CharField(_("language"), max_length=LANGUAGE_CODE_LENGTH)
     is_granted = models.BooleanField(_("granted"))
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
@@ -1077,8 +1092,10 @@ class Consent(models.Model):
 
 class Message(models.Model):
     """
-    A message the organisers sent to registrants, kept as a record: what was said, in both
-    languages, to which audience, by whom and when. Each recipient is a MessageDelivery.
+    A message the organisers sent to registrants, kept as a record: what was said, in every
+    language of the site, to which audience, by whom and when. Each recipient is a
+    MessageDelivery. `subject` and `body` are translated fields (registration/translation.py):
+    `subject_es`, `subject_en`… are their columns, one per language of settings.LANGUAGES.
     """
 
     class Kind(models.TextChoices):
@@ -1089,10 +1106,8 @@ class Message(models.Model):
         Event, verbose_name=_("event"), related_name="messages", on_delete=models.PROTECT
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.MESSAGE)
-    subject_es = models.CharField(_("subject (Spanish)"), max_length=200, blank=True)
-    subject_en = models.CharField(_("subject (English)"), max_length=200, blank=True)
-    body_es = models.TextField(_("message (Spanish)"), blank=True)
-    body_en = models.TextField(_("message (English)"), blank=True)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("message"), blank=True)
     audience = models.CharField(_("audience"), max_length=500)
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -1111,18 +1126,17 @@ class Message(models.Model):
         verbose_name_plural = _("messages to registrants")
 
     def __str__(self):
-        return self.subject_es or self.subject_en or str(self.get_kind_display())
+        return self.subject or str(self.get_kind_display())
 
     def subject_in(self, language):
-        """The subject in `language`, falling back to the other language's."""
-        if language == "en":
-            return self.subject_en or self.subject_es
-        return self.subject_es or self.subject_en
+        """The subject in `language`, else in Spanish (MODELTRANSLATION_FALLBACK_LANGUAGES)."""
+        with translation.override(language):
+            return self.subject
 
     def body_in(self, language):
-        if language == "en":
-            return self.body_en or self.body_es
-        return self.body_es or self.body_en
+        """The text in `language`, else in Spanish (MODELTRANSLATION_FALLBACK_LANGUAGES)."""
+        with translation.override(language):
+            return self.body
 
 
 class MessageDelivery(models.Model):
@@ -1144,7 +1158,9 @@ class MessageDelivery(models.Model):
         on_delete=models.CASCADE,
     )
     email = models.EmailField(_("e-mail"))
-    language = models.CharField(_("language"), max_length=2, choices=Registration.Language.choices)
+    language = models.CharField(
+        _("language"), max_length=LANGUAGE_CODE_LENGTH, choices=language_choices
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )

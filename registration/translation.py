@@ -1,8 +1,11 @@
-"""Fields that exist in Spanish and English (django-modeltranslation adds `_es` and `_en` columns)."""
+"""
+Fields that exist in every language of settings.LANGUAGES (django-modeltranslation adds one column
+per language: `name_es`, `name_en`, `name_pt_br`, `name_fr`).
+"""
 
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import AudienceCategory, CertificateSignatory
+from .models import AudienceCategory, CertificateSignatory, Message
 
 
 @register(AudienceCategory)
@@ -14,3 +17,8 @@ class AudienceCategoryTranslation(TranslationOptions):
 class CertificateSignatoryTranslation(TranslationOptions):
     # A position reads in the certificate's language ("Secretario General", "Secretary-General").
     fields = ("position",)
+
+
+@register(Message)
+class MessageTranslation(TranslationOptions):
+    fields = ("subject", "body")

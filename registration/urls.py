@@ -2,7 +2,7 @@ from django.urls import path
 from django.views.generic import TemplateView
 
 from . import certificates, checkin, views
-from .privacy import PRIVACY_NOTICE_VERSION
+from .privacy import AUTHORITATIVE_LANGUAGE, PRIVACY_NOTICE_VERSION
 
 app_name = "registration"
 
@@ -31,7 +31,10 @@ urlpatterns = [
         "privacy/",
         TemplateView.as_view(
             template_name="registration/privacy_notice.html",
-            extra_context={"notice_version": PRIVACY_NOTICE_VERSION},
+            extra_context={
+                "notice_version": PRIVACY_NOTICE_VERSION,
+                "authoritative_language": AUTHORITATIVE_LANGUAGE,
+            },
         ),
         name="privacy-notice",
     ),

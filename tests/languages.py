@@ -1,10 +1,12 @@
-"""The site's two languages in tests: a named page's address, and what a visitor reads, in each."""
+"""The site's languages in tests: a named page's address, and what a visitor reads, in each."""
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-LANGUAGES = ("es", "en")
+# From settings, so a language added to the site is tested everywhere at once.
+LANGUAGES = tuple(code for code, _name in settings.LANGUAGES)
 
 
 def url(language, name, **kwargs):

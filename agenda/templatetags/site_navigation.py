@@ -11,7 +11,7 @@ from urllib.parse import quote
 from django import template
 from django.conf import settings
 from django.urls import Resolver404, resolve, reverse, translate_url
-from django.utils.translation import get_language, get_language_info, override
+from django.utils.translation import get_language, get_language_info, override, to_locale
 
 from agenda.models import Event
 from agenda.timezones import QUERY_PARAMETER
@@ -25,6 +25,28 @@ class LanguageLink:
     name: str
     url: str
     is_current: bool
+    absolute_url: str = ""
+
+    @property
+    def hreflang(self):
+        """The tag search engines expect: "pt-BR" for Django's "pt-br"."""
+        return to_locale(self.code).replace("_", "-")
+
+
+def _on_site(path):
+    # The site's own address, never the request's Host header: the page is cached for everyone.
+    return settings.SITE_URL + path
+
+
+def _local_name(code):
+    """
+    The language's own name, capitalised as a menu entry starts: "Português" rather than
+    "Português Brasileiro" while the site offers one variant of the language only.
+    """
+    generic = code.split("-")[0]
+    variants = [other for other, _name in settings.LANGUAGES if other.split("-")[0] == generic]
+    name = get_language_info(generic if len(variants) == 1 else code)["name_local"]
+    return name[:1].upper() + name[1:]
 
 
 def _same_page_in(request, language):
@@ -51,12 +73,28 @@ def language_links(context):
     for code, _name in settings.LANGUAGES:
         if request is not None:
             url = _same_page_in(request, code)
+            absolute_url = _on_site(url)
         else:
             with override(code):
-                url = reverse("agenda:home")
-        name = get_language_info(code)["name_local"]
-        links.append(LanguageLink(code, name[:1].upper() + name[1:], url, code == current))
+                url = absolute_url = reverse("agenda:home")
+        links.append(LanguageLink(code, _local_name(code), url, code == current, absolute_url))
     return links
+
+
+@register.simple_tag(takes_context=True)
+def default_language_url(context):
+    """
+    The page's address without its language prefix, for hreflang="x-default": opening it sends a
+    visitor to their browser's language (forum/middleware.py), Spanish when none matches.
+    """
+    request = context.get("request")
+    if request is None:
+        return ""
+    path = _same_page_in(request, settings.LANGUAGE_CODE)
+    prefix = f"/{settings.LANGUAGE_CODE}/"
+    if path.startswith(prefix):
+        path = "/" + path[len(prefix) :]
+    return _on_site(path)
 
 
 @register.simple_tag

@@ -53,7 +53,9 @@ HOP_BY_HOP_HEADERS = {"connection", "date", "server", "transfer-encoding", "keep
 def parse_arguments():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--event", default="cross-border-cooperation-2024", help="event slug")
-    parser.add_argument("--language", default="es", choices=["es", "en"])
+    parser.add_argument(
+        "--language", default="es", help="a language of settings.LANGUAGES: its address prefix"
+    )
     parser.add_argument(
         "--path",
         action="append",

@@ -73,7 +73,9 @@ def parse_arguments():
     parser.add_argument(
         "--time-limit", type=float, default=600.0, help="seconds the storm may take at most"
     )
-    parser.add_argument("--language", default="en", choices=["es", "en"])
+    parser.add_argument(
+        "--language", default="en", help="a language of settings.LANGUAGES: its address prefix"
+    )
     arguments = parser.parse_args()
     if not 1 <= arguments.participants <= 2000:
         parser.error("--participants must be between 1 and 2000")

@@ -9,6 +9,7 @@ from icalendar import Calendar
 
 from agenda.calendars import build_calendar, last_modified
 from agenda.models import Event, Session, SessionSpeaker, Speaker
+from tests.languages import LANGUAGES
 
 from .factories import (
     EventFactory,
@@ -212,7 +213,7 @@ def test_location_names_the_room_when_the_session_has_one(client):
     )
 
 
-@pytest.mark.parametrize("language", ["es", "en"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_url_is_the_absolute_address_of_the_session_page_in_the_same_language(client, language):
     session = SessionFactory()
 

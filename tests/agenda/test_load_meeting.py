@@ -7,10 +7,13 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
+from modeltranslation.translator import translator
+from modeltranslation.utils import build_localized_fieldname
 
 from agenda.loader import DEFAULT_MEETING_FILE
 from agenda.models import Event, Organisation, Session, SessionSpeaker, Speaker
 from registration.models import AttendanceMode, AudienceCategory, RegistrationSettings
+from tests.languages import LANGUAGES
 
 pytestmark = pytest.mark.django_db
 
@@ -117,6 +120,44 @@ def test_session_titles_and_topics_are_in_spanish_and_english():
             "Best practices",
             "Regulatory benchmarking",
         ]
+
+
+def test_session_titles_and_topics_are_in_portuguese_and_french():
+    load()
+    intervention = session_at(15, 0)
+
+    with translation.override("pt-br"):
+        assert [session.title for session in sessions()][0] == "Abertura"
+        assert session_at(16, 55).title == (
+            "Centro Regional de Inteligência Fitossanitária da Comunidade Andina (CRIFCAN)"
+        )
+        assert intervention.topics_list[-1] == "Benchmarking regulatório"
+    with translation.override("fr"):
+        assert [session.title for session in sessions()][-1] == "Clôture"
+        assert intervention.topics_list[0] == (
+            "Importance de l'interopérabilité, des normes et des processus coordonnés."
+        )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_text_the_file_gives_in_spanish_it_gives_in_every_language(language):
+    """No public text of the meeting falls back to Spanish: the file translates all of it."""
+    load()
+    rows = [
+        *Event.objects.all(),
+        *Organisation.objects.all(),
+        *Speaker.objects.all(),
+        *Session.objects.all(),
+        *AudienceCategory.objects.all(),
+    ]
+    untranslated = []
+    for row in rows:
+        for field in translator.get_options_for_model(type(row)).fields:
+            spanish = getattr(row, build_localized_fieldname(field, "es"))
+            own = getattr(row, build_localized_fieldname(field, language))
+            if spanish and not own:
+                untranslated.append(f"{type(row).__name__} {row.pk} {field}")
+    assert untranslated == []
 
 
 def test_speakers_have_honorifics_positions_and_organisations_in_both_languages():
@@ -619,6 +660,20 @@ def test_a_meeting_loaded_before_its_file_had_categories_gets_them_all(tmp_path)
     assert "sessions: 0 created, 0 updated, 10 unchanged" in output
 
 
+def in_every_language(content):
+    """
+    A test file's content with each English text (`title.en = "…"`) given in the site's other
+    languages too, as the loader requires: the cases below are about something else.
+    """
+    lines = []
+    for line in content.splitlines():
+        lines.append(line)
+        field, separator, value = line.partition(".en = ")
+        if separator:
+            lines += [f"{field}.{code} = {value}" for code in LANGUAGES if code not in ("es", "en")]
+    return "\n".join(lines) + "\n"
+
+
 MINIMAL_EVENT = """
 [event]
 slug = "test-meeting"
@@ -645,7 +700,19 @@ needs_approval = true
         ("[event\nslug = 1", "is not valid TOML"),
         ("[[sessions]]\nkey = 'a'", "the [event] section is missing"),
         (MINIMAL_EVENT + "[audience]\nname = 'x'", 'unknown section "audience"'),
-        (MINIMAL_EVENT.replace('title.en = "Test meeting"\n', ""), "one text per language"),
+        (
+            MINIMAL_EVENT.replace('title.en = "Test meeting"\n', ""),
+            '[event], title has no text in "en"',
+        ),
+        (
+            MINIMAL_EVENT.replace('title.es = "Reunión de prueba"\n', 'title.de = "Testsitzung"\n'),
+            '[event], title has no text in "es"',
+        ),
+        (
+            MINIMAL_EVENT
+            + 'venue_name.es = "Sede"\nvenue_name.en = "Premises"\nvenue_name.de = "Sitz"',
+            '[event], venue_name: "de" is not a language of the site',
+        ),
         (MINIMAL_EVENT + 'venue = "Lima"', 'unknown key "venue"'),
         (
             MINIMAL_EVENT.replace("09:00:00-05:00", "09:00:00"),
@@ -742,6 +809,8 @@ ends_at = 2024-08-15T10:30:00-05:00
         "no-event",
         "unknown-section",
         "one-language-only",
+        "no-spanish",
+        "unknown-language",
         "unknown-key",
         "time-without-offset",
         "unknown-time-zone",
@@ -760,7 +829,7 @@ def test_a_malformed_file_is_refused_with_a_clear_message_and_nothing_is_written
     tmp_path, content, message
 ):
     path = tmp_path / "meeting.toml"
-    path.write_text(content, encoding="utf-8")
+    path.write_text(in_every_language(content), encoding="utf-8")
 
     with pytest.raises(CommandError) as refusal:
         load("--file", str(path))

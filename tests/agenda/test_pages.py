@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
+from django.utils.html import escape
 from django.utils.translation import gettext
 from django.views.defaults import server_error
 
@@ -50,6 +51,8 @@ def meeting():
         title_en="Cross-border cooperation and infrastructure",
         general_objective_es="Promover un espacio de diálogo.",
         general_objective_en="To promote a space for dialogue.",
+        general_objective_pt_br="Promover um espaço de diálogo.",
+        general_objective_fr="Promouvoir un espace de dialogue.",
         specific_objectives_es="Identificar puntos de interés común.\nContribuir a la matriz.",
         specific_objectives_en="To identify points of common interest.\nTo contribute to the matrix.",
         target_audience_es="Organismos de integración regional.",
@@ -90,6 +93,8 @@ def meeting():
         title_en="International trends in cross-border cooperation",
         topics_es="Tendencias internacionales\nBuenas prácticas",
         topics_en="International trends\nBest practices",
+        topics_pt_br="Tendências internacionais\nBoas práticas",
+        topics_fr="Tendances internationales\nBonnes pratiques",
         starts_at=lima(9, 15),
         ends_at=lima(9, 45),
     )
@@ -130,7 +135,12 @@ def test_home_page_presents_the_featured_event_in_the_visitors_language(client, 
         assert meeting.target_audience in html
         for organisation in meeting.organisers.all():
             assert organisation.name in html
-    assert ("Promover un espacio de diálogo." if language == "es" else "To promote a space") in html
+    assert {
+        "es": "Promover un espacio de diálogo.",
+        "en": "To promote a space",
+        "pt-br": "Promover um espaço de diálogo.",
+        "fr": "Promouvoir un espace de dialogue.",
+    }[language] in html
     assert f'<time datetime="{START_UTC}">09:00</time>' in html
     assert url(language, "agenda:event-agenda", event_slug=meeting.slug) in html
     assert url(language, "agenda:speaker-list", event_slug=meeting.slug) in html
@@ -176,8 +186,13 @@ def test_agenda_lists_sessions_in_order_with_speakers_in_the_visitors_language(
     assert expected_position in html
     assert '<abbr title="' in html and ">CAF</abbr>" in html
     assert participants in html
-    assert str(kind) in html
-    assert ("Buenas prácticas" if language == "es" else "Best practices") in html
+    assert escape(str(kind)) in html
+    assert {
+        "es": "Buenas prácticas",
+        "en": "Best practices",
+        "pt-br": "Boas práticas",
+        "fr": "Bonnes pratiques",
+    }[language] in html
     assert translated(language, "To be confirmed") in html
 
 
@@ -470,13 +485,19 @@ def test_region_table_groups_countries_by_their_offset_that_day(client, meeting,
     minus_5 = region_row(html, "UTC\N{MINUS SIGN}5")
     minus_6 = region_row(html, "UTC\N{MINUS SIGN}6")
     assert ">10:00</time>" in minus_4
-    assert "Chile" in minus_4 and "Venezuela" in minus_4
+    chile, colombia = {
+        "es": ("Chile", "Colombia"),
+        "en": ("Chile", "Colombia"),
+        "pt-br": ("Chile", "Colômbia"),
+        "fr": ("Chili", "Colombie"),
+    }[language]
+    assert chile in minus_4 and "Venezuela" in minus_4
     assert ">09:00</time>" in minus_5
-    assert "Colombia" in minus_5 and "Panam" in minus_5
-    assert ("Perú" if language == "es" else "Peru") in minus_5
+    assert colombia in minus_5 and "Panam" in minus_5
+    assert {"es": "Perú", "en": "Peru", "pt-br": "Peru", "fr": "Pérou"}[language] in minus_5
     assert ">08:00</time>" in minus_6
-    assert ("México" if language == "es" else "Mexico") in minus_6
-    assert "Chile" not in minus_5
+    assert {"es": "México", "en": "Mexico", "pt-br": "México", "fr": "Mexique"}[language] in minus_6
+    assert chile not in minus_5
 
 
 def test_home_page_also_shows_the_region_table(client, meeting):

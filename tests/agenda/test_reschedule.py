@@ -196,6 +196,8 @@ def test_registrants_receive_the_change_notice_with_their_updated_calendar(
         "subject_en": "",
         "body_es": "La reunión pasa al jueves 22.",
         "body_en": "The meeting moves to Thursday the 22nd.",
+        "body_pt_br": "A reunião passa para quinta-feira, dia 22.",
+        "body_fr": "La réunion est reportée au jeudi 22.",
         "submission_key": "6a1f0c2e-8d1b-4c4e-9f1d-2b7d9c0e5a11",
     }
     preview = client.post(COMPOSE, data | {"_preview": "1"})

@@ -24,13 +24,23 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.text import capfirst
 
-from tests.languages import translated, url
+from tests.languages import LANGUAGES, translated, url
 
-# A common phone (390 × 844 CSS pixels) and a small laptop: the two widths every journey runs at.
+# A common phone (390 × 844 CSS pixels) and a small laptop: the two widths the journeys run at.
 VIEWPORTS = {
     "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
     "desktop": {"viewport": {"width": 1280, "height": 800}},
 }
+
+
+def each_language_once(viewports=tuple(VIEWPORTS)):
+    """
+    (language, viewport) for a long journey: every language of the site once, the widths taken in
+    turn, so the journey runs in each language and at each width without running in every language
+    at every width. Page checks (axe, reflow) keep the full product.
+    """
+    return [(language, viewports[i % len(viewports)]) for i, language in enumerate(LANGUAGES)]
+
 
 # The rules of WCAG 2.0, 2.1 and 2.2 at levels A and AA, as axe-core tags them. Best practices and
 # experimental rules are left out on purpose: the promise is conformance to AA, not to axe's taste.

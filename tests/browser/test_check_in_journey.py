@@ -15,13 +15,13 @@ from playwright.sync_api import expect
 
 from forum.groups import CHECK_IN_STAFF
 from registration.models import AttendanceMode
-from tests.languages import LANGUAGES, translated, url
+from tests.languages import translated, url
 from tests.registration.factories import RegistrationFactory, UserFactory
 
 from .helpers import (
-    VIEWPORTS,
     assert_accessible,
     assert_language_declared,
+    each_language_once,
     sign_in_with_code,
 )
 
@@ -65,8 +65,7 @@ def arrivals_line(language, arrived, expected):
     return strip_tags(text % {"arrived": arrived, "expected": expected})
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize(("language", "viewport"), each_language_once())
 def test_check_in_staff_find_a_participant_by_reference_and_mark_them_arrived(
     open_page, meeting, desk, participant, language, viewport
 ):

@@ -19,19 +19,20 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.utils.text import capfirst
 from icalendar import Calendar
+from modeltranslation.utils import build_localized_fieldname
 from playwright.sync_api import expect
 
 from agenda.calendars import session_uid
 from forum.groups import ORGANISERS
 from tests.agenda.factories import lima
-from tests.languages import LANGUAGES, translated, url
+from tests.languages import translated, url
 
 from .helpers import (
     PASSWORD,
-    VIEWPORTS,
     assert_accessible,
     assert_language_declared,
     authenticator_code,
+    each_language_once,
     label,
     sign_in_with_code,
     submit_sign_in,
@@ -95,8 +96,7 @@ def on_agenda(times):
     ]
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize(("language", "viewport"), each_language_once())
 def test_organiser_signs_in_with_a_code_moves_a_session_and_the_agenda_and_feed_follow(
     open_page, meeting, organiser, language, viewport
 ):
@@ -124,7 +124,7 @@ def test_organiser_signs_in_with_a_code_moves_a_session_and_the_agenda_and_feed_
     page.get_by_role("button", name=translated(language, "Save"), exact=True).click()
     page.wait_for_url(f"**{url(language, 'admin:agenda_session_changelist')}")
     expect(page.locator(".messagelist .success")).to_contain_text(
-        getattr(session, f"title_{language}")
+        getattr(session, build_localized_fieldname("title", language))
     )
     session.refresh_from_db()
     assert (session.starts_at, session.ends_at) == NEW_TIMES
@@ -138,8 +138,7 @@ def test_organiser_signs_in_with_a_code_moves_a_session_and_the_agenda_and_feed_
     assert entry.decoded("SEQUENCE") == 1
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize(("language", "viewport"), each_language_once())
 def test_new_organiser_sets_up_two_factor_on_the_way_into_the_admin(
     open_page, meeting, staff_member, language, viewport
 ):

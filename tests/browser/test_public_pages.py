@@ -4,6 +4,7 @@ language, and how they fit a phone and a desktop (with screenshots to look at af
 """
 
 import pytest
+from modeltranslation.utils import build_localized_fieldname
 
 from tests.languages import LANGUAGES, translated, url
 
@@ -49,7 +50,7 @@ def test_every_session_page_meets_wcag_aa(open_page, meeting, language):
         visit(page, url(language, "agenda:session-detail", event_slug=meeting.slug, pk=session.pk))
         assert_language_declared(page, language)
         heading = page.get_by_role("heading", level=1).inner_text()
-        assert heading == getattr(session, f"title_{language}")
+        assert heading == getattr(session, build_localized_fieldname("title", language))
         assert_accessible(page)
 
 

@@ -13,8 +13,8 @@ from agenda.timezones import zone_city
 from tests.languages import LANGUAGES, translated, url
 
 from .helpers import (
-    VIEWPORTS,
     assert_language_declared,
+    each_language_once,
     visit,
     wall_clock,
 )
@@ -68,8 +68,7 @@ def choose_time_zone_by_touch(page, language, zone_name):
         page.get_by_role("button", name=translated(language, "Show times")).tap()
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize(("language", "viewport"), each_language_once())
 def test_visitor_reads_the_agenda_in_their_time_zone_and_shares_the_link(
     open_page, meeting, language, viewport
 ):

@@ -25,6 +25,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
+from tests.languages import LANGUAGES
 from tests.registration.factories import UserFactory
 from tests.registration.page_reading import read
 
@@ -275,7 +276,7 @@ def test_the_first_organiser_created_with_createsuperuser_sets_up_two_factor_the
 # allauth's two-factor pages in the site's layout -------------------------------------------------
 
 
-@pytest.mark.parametrize("language", ["es", "en"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_two_factor_pages_are_in_the_sites_layout_without_inline_script_or_style(client, language):
     organiser = staff_user()
     secret = with_authenticator(organiser)

@@ -17,13 +17,14 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
+from tests.languages import LANGUAGES
+
 from .factories import UserFactory, open_event, verified_user
 from .page_reading import read
 
 pytestmark = pytest.mark.django_db
 
 User = get_user_model()
-LANGUAGES = ["es", "en"]
 PASSWORD = "a-long-Secret-42"
 LINK = re.compile(r"https?://testserver(/\S+)")
 

@@ -17,6 +17,7 @@ from reportlab.pdfgen import canvas
 from agenda.models import Event
 from registration import documents, qr, typesetting
 from registration.models import AttendanceMode, Registration
+from tests.languages import LANGUAGES
 
 from .factories import RegistrationFactory, UserFactory, open_event
 from .staff import sign_in
@@ -370,7 +371,7 @@ def ink(text):
     return text.y - 0.3 * text.line.size, text.y + 0.95 * text.line.size
 
 
-@pytest.mark.parametrize("language", ["es", "en"])
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_every_badge_line_stays_within_the_badge_for_the_meetings_categories(
     meeting_badges, layout, language

@@ -6,11 +6,13 @@ from django.conf import settings as project_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from icalendar import Calendar
+from modeltranslation.utils import build_localized_fieldname
 
 from registration import services
 from registration.emails import KINDS_WITH_CALENDAR, Kind, build_message
 from registration.models import AttendanceMode, Registration
 from tests.agenda.factories import OrganisationFactory, SessionFactory, lima
+from tests.languages import LANGUAGES
 
 from .backends import BROKEN_QUEUE, FAILING_MAILER
 from .factories import (
@@ -25,17 +27,25 @@ pytestmark = pytest.mark.django_db
 
 IN_PERSON, VIRTUAL = AttendanceMode.IN_PERSON, AttendanceMode.VIRTUAL
 Status = Registration.Status
-LANGUAGES = ("es", "en")
 
 TITLES = {
     "es": "Reunión de trabajo sobre cooperación transfronteriza e infraestructura",
     "en": "Working meeting on cross-border cooperation and infrastructure",
+    "pt-br": "Reunião de trabalho sobre cooperação transfronteiriça e infraestrutura",
+    "fr": "Réunion de travail sur la coopération transfrontalière et les infrastructures",
 }
 # Django's own formats: the same long date the site's pages print.
-DATES = {"es": "15 de agosto de 2024", "en": "Aug. 15, 2024"}
+DATES = {
+    "es": "15 de agosto de 2024",
+    "en": "Aug. 15, 2024",
+    "pt-br": "15 de agosto de 2024",
+    "fr": "15 août 2024",
+}
 ORGANISERS = {
     "es": ["Secretaría General de la Comunidad Andina", "Sistema Económico Latinoamericano"],
     "en": ["General Secretariat of the Andean Community", "Latin American Economic System"],
+    "pt-br": ["Secretaria-Geral da Comunidade Andina", "Sistema Econômico Latino-Americano"],
+    "fr": ["Secrétariat général de la Communauté andine", "Système économique latino-américain"],
 }
 # The status a registration has when it receives each kind of mail.
 STATUS_FOR_KIND = {
@@ -54,11 +64,15 @@ STATUS_FOR_KIND = {
 
 @pytest.fixture
 def event():
-    event = open_event(title_es=TITLES["es"], title_en=TITLES["en"], in_person_places=1)
-    for (name_es, name_en), acronym in zip(
-        zip(ORGANISERS["es"], ORGANISERS["en"], strict=True), ("SGCAN", "SELA"), strict=True
-    ):
-        event.organisers.add(OrganisationFactory(name_es=name_es, name_en=name_en, acronym=acronym))
+    event = open_event(
+        **{build_localized_fieldname("title", code): TITLES[code] for code in LANGUAGES},
+        in_person_places=1,
+    )
+    for index, acronym in enumerate(("SGCAN", "SELA")):
+        names = {
+            build_localized_fieldname("name", code): ORGANISERS[code][index] for code in LANGUAGES
+        }
+        event.organisers.add(OrganisationFactory(**names, acronym=acronym))
     SessionFactory(event=event, starts_at=lima(9), ends_at=lima(9, 30))
     SessionFactory(event=event, starts_at=lima(9, 30), ends_at=lima(11))
     return event
@@ -104,7 +118,7 @@ def join_redirect(registration):
     return f"{project_settings.SITE_URL}{path}"
 
 
-# Every kind, in both languages ------------------------------------------------------------------
+# Every kind, in every language ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

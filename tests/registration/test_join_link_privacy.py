@@ -22,6 +22,7 @@ from tests.agenda.factories import (
     SessionSpeakerFactory,
     lima,
 )
+from tests.languages import LANGUAGES
 
 from .factories import (
     AudienceCategoryFactory,
@@ -33,14 +34,13 @@ from .factories import (
 
 pytestmark = pytest.mark.django_db
 
-LANGUAGES = ("es", "en")
 VIRTUAL, IN_PERSON = AttendanceMode.VIRTUAL, AttendanceMode.IN_PERSON
 # Enough for every page of a small meeting in two languages and a few time zones, and a bound
 # should a page ever link to an endless family of URLs.
 MAX_PAGES = 200
 # What a crawl of the public site does not follow: the admin is not public, static files are
 # ours and carry no data, and the language switch is a POST form.
-NOT_CRAWLED = ("/admin/", "/static/", "/i18n/")
+NOT_CRAWLED = ("/admin/", "/static/")
 HREF = re.compile(r"""(?:href|src|action)=["']([^"']+)["']""")
 
 

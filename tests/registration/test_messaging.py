@@ -5,8 +5,10 @@ import uuid
 import pytest
 from django.contrib.messages import get_messages
 from django.utils import timezone
+from modeltranslation.utils import build_localized_fieldname
 
 from registration.models import AttendanceMode, Message, MessageDelivery, Registration
+from tests.languages import LANGUAGES
 
 from .backends import FAILING_MAILER
 from .factories import RegistrationFactory, UserFactory, open_event
@@ -57,6 +59,10 @@ def compose_data(event, **changes):
         "subject_en": "Connection test",
         "body_es": "Les invitamos a probar la plataforma el miércoles a las 15:00.",
         "body_en": "You are invited to test the platform on Wednesday at 15:00.",
+        "subject_pt_br": "Teste de conexão",
+        "subject_fr": "Test de connexion",
+        "body_pt_br": "Convidamos você a testar a plataforma na quarta-feira às 15:00.",
+        "body_fr": "Nous vous invitons à tester la plateforme mercredi à 15:00.",
         "submission_key": str(uuid.uuid4()),
     }
     data.update(changes)
@@ -156,11 +162,57 @@ def test_a_second_click_on_send_sends_nothing_more(
     assert "This message had already been sent; it was not sent again." in messages_of(again)
 
 
-@pytest.mark.parametrize("missing", ["subject_en", "body_es"])
-def test_a_message_needs_both_languages(client, organiser, event, people, missing, mailoutbox):
+def test_portuguese_and_french_readers_receive_the_message_in_their_language(
+    client, organiser, django_capture_on_commit_callbacks, mailoutbox
+):
+    event = open_event(
+        title_es="Reunión de trabajo",
+        title_pt_br="Reunião de trabalho",
+        title_fr="Réunion de travail",
+        virtual_places=5,
+    )
+    marina = RegistrationFactory(
+        event=event, full_name="Marina Souza", attendance_mode=VIRTUAL, preferred_language="pt-br"
+    )
+    jean = RegistrationFactory(
+        event=event, full_name="Jean Pierre", attendance_mode=VIRTUAL, preferred_language="fr"
+    )
+    preview = client.post(COMPOSE, compose_data(event) | {"_preview": "1"})
+    assert "Teste de conexão – Reunião de trabalho" in preview.text
+    assert "Test de connexion – Réunion de travail" in preview.text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(COMPOSE, compose_data(event) | {"_send": "1"})
+
+    by_recipient = {email.to[0]: email for email in mailoutbox}
+    portuguese, french = by_recipient[marina.email], by_recipient[jean.email]
+    assert portuguese.subject == "Teste de conexão – Reunião de trabalho"
+    assert "Convidamos você a testar a plataforma na quarta-feira às 15:00." in portuguese.body
+    assert french.subject == "Test de connexion – Réunion de travail"
+    assert "Nous vous invitons à tester la plateforme mercredi à 15:00." in french.body
+    deliveries = {d.email: d.language for d in MessageDelivery.objects.all()}
+    assert deliveries == {marina.email: "pt-br", jean.email: "fr"}
+
+
+def test_an_existing_message_keeps_its_texts_and_reads_spanish_where_a_language_is_missing(event):
+    message = Message.objects.create(
+        event=event,
+        subject_es="Asunto",
+        subject_en="Subject",
+        body_es="Texto",
+        body_en="Text",
+        audience="-",
+        submission_key=uuid.uuid4(),
+    )
+    assert (message.subject_in("en"), message.body_in("en")) == ("Subject", "Text")
+    assert (message.subject_in("fr"), message.body_in("pt-br")) == ("Asunto", "Texto")
+
+
+@pytest.mark.parametrize("missing", ["subject_en", "body_es", "subject_pt_br", "body_fr"])
+def test_a_message_needs_every_language(client, organiser, event, people, missing, mailoutbox):
     response = client.post(COMPOSE, compose_data(event, **{missing: ""}) | {"_send": "1"})
     assert response.status_code == 200
-    assert "A message needs a subject and a text in both languages." in response.text
+    assert "A message needs a subject and a text in every language." in response.text
     assert mailoutbox == [] and not Message.objects.exists()
 
 
@@ -204,10 +256,11 @@ def test_agenda_change_notice_attaches_the_calendar_only_for_confirmed_people(
         kind="agenda_changed",
         statuses=["confirmed", "waiting_list"],
         modes=["virtual", "in_person"],
-        subject_es="",
-        subject_en="",
-        body_es="",
-        body_en="",
+        **{
+            build_localized_fieldname(field, code): ""
+            for field in ("subject", "body")
+            for code in LANGUAGES
+        },
     )
     with django_capture_on_commit_callbacks(execute=True):
         client.post(COMPOSE, data | {"_send": "1"})

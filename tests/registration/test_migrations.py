@@ -91,3 +91,43 @@ def test_the_window_places_and_history_notes_are_carried_over():
 
 def executor_leaf_nodes():
     return MigrationExecutor(connection).loader.graph.leaf_nodes()
+
+
+BEFORE_LANGUAGES = [
+    ("agenda", "0008_organisers_edit_roundtables"),
+    ("registration", "0010_organisers_certificate_permissions"),
+]
+AFTER_LANGUAGES = [
+    ("agenda", "0009_portuguese_and_french_fields"),
+    ("registration", "0011_languages_from_settings_and_translated_messages"),
+]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_messages_already_sent_keep_their_spanish_and_english_texts():
+    old = migrate(BEFORE_LANGUAGES)
+    Event = old.get_model("agenda", "Event")
+    event = Event.objects.create(
+        slug="lima-2024",
+        title_es="Reunión",
+        starts_at=datetime.datetime(2024, 8, 15, 14, tzinfo=datetime.UTC),
+        ends_at=datetime.datetime(2024, 8, 15, 18, tzinfo=datetime.UTC),
+    )
+    message = old.get_model("registration", "Message").objects.create(
+        event=event,
+        subject_es="Prueba",
+        subject_en="Test",
+        body_es="Texto",
+        body_en="Text",
+        audience="Status: Confirmed",
+        submission_key="6a1f0c2e-8d1b-4c4e-9f1d-2b7d9c0e5a11",
+    )
+
+    new = migrate(AFTER_LANGUAGES)
+    message = new.get_model("registration", "Message").objects.get(pk=message.pk)
+    assert (message.subject_es, message.subject_en) == ("Prueba", "Test")
+    assert (message.body_es, message.body_en) == ("Texto", "Text")
+    # The untranslated columns hold the default language's text, as modeltranslation keeps them.
+    assert (message.subject, message.body) == ("Prueba", "Texto")
+    assert (message.subject_pt_br, message.body_fr) == (None, None)
+    migrate(executor_leaf_nodes())

@@ -1,11 +1,15 @@
-"""The privacy notice: both languages, the law it answers to, its version, and working ARCO links."""
+"""
+The privacy notice: every language, which version is authoritative, the law it answers to, its
+version, and working ARCO links.
+"""
 
 import re
 
 import pytest
 from django.urls import resolve
+from django.utils.html import escape
 
-from registration.privacy import PRIVACY_NOTICE_VERSION
+from registration.privacy import AUTHORITATIVE_LANGUAGE, PRIVACY_NOTICE_VERSION
 from tests.agenda.factories import EventFactory
 from tests.languages import LANGUAGES, translated, url
 
@@ -34,6 +38,29 @@ def test_privacy_notice_answers_to_perus_personal_data_law(client, language):
     assert "Ley N.º 29733" in html
     assert "016-2024-JUS" in html
     assert "Autoridad Nacional de Protección de Datos Personales" in html
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_privacy_notice_says_the_spanish_version_is_the_authoritative_one(client, language):
+    html = client.get(url(language, "registration:privacy-notice")).content.decode()
+
+    if language == AUTHORITATIVE_LANGUAGE:
+        assert (
+            translated(
+                language,
+                "This Spanish version of the notice is the authoritative one under Peruvian law.",
+            )
+            in html
+        )
+    else:
+        statement = translated(
+            language,
+            "This notice is a translation provided for information. Only the Spanish version is "
+            "authoritative under Peruvian law, and it prevails if the versions differ.",
+        )
+        assert escape(statement) in html
+        spanish = url(AUTHORITATIVE_LANGUAGE, "registration:privacy-notice")
+        assert f'<a href="{spanish}" hreflang="es">' in html
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

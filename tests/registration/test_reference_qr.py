@@ -11,6 +11,7 @@ from PIL import Image
 
 from registration.emails import Kind, build_message
 from registration.models import AttendanceMode, Registration
+from tests.languages import LANGUAGES
 
 from .factories import RegistrationFactory
 
@@ -60,7 +61,7 @@ def inline_images(email):
 
 
 @pytest.mark.parametrize("kind", [Kind.CONFIRMED, Kind.PROMOTED, Kind.APPROVED, Kind.REMINDER])
-@pytest.mark.parametrize("language", ["es", "en"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_mails_confirming_a_seat_show_the_reference_as_a_qr_code(event, kind, language):
     registration = RegistrationFactory(event=event, preferred_language=language)
     email = build_message(registration, kind)

@@ -17,6 +17,7 @@ from icalendar import Calendar
 from registration import services
 from registration.models import AttendanceMode, Consent, Registration
 from tests.agenda.factories import SessionFactory, lima
+from tests.languages import LANGUAGES
 
 from .factories import (
     AudienceCategoryFactory,
@@ -95,6 +96,24 @@ def test_register_page_asks_for_a_verified_email_before_the_form(client, event, 
     assert 'name="full_name"' not in response.content.decode()
     client.post(url("register", event_slug=event.slug), form_data(category))
     assert not Registration.objects.exists()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_registering_in_a_language_keeps_it_for_the_mails_and_the_consent_record(
+    client, participant, event, category, language, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url("register", language, event_slug=event.slug),
+            form_data(category, preferred_language=language),
+        )
+
+    assert response.status_code == 302
+    registration = Registration.objects.get()
+    assert registration.preferred_language == language
+    assert set(Consent.objects.values_list("language", flat=True)) == {language}
+    [confirmation] = mail.outbox
+    assert f"/{language}/events/{event.slug}/my-registration/" in confirmation.body
 
 
 def test_register_page_says_how_many_in_person_places_remain(client, participant, event, category):
@@ -850,7 +869,7 @@ def test_deleting_the_account_frees_the_place_and_promotes_the_waiting_list(
 # Every page readable --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("language", ["es", "en"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_participant_pages_label_every_field_keep_heading_order_and_use_no_inline_code(
     client, participant, event, category, language
 ):
