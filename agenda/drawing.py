@@ -41,8 +41,18 @@ class DrawnPieces:
 
 
 def session_version(event, session):
-    """What a session's pieces are drawn from, as a key: the session's and event's versions."""
-    return (session.pk, session.updated_at, session.sequence, event.pk, event.updated_at)
+    """
+    What a session's pieces are drawn from, as a key: the session's and event's versions, and
+    whether the meeting is over (a past meeting's entries say it took place).
+    """
+    return (
+        session.pk,
+        session.updated_at,
+        session.sequence,
+        event.pk,
+        event.updated_at,
+        event.is_past,
+    )
 
 
 # Each session's entry in the agenda; each session's VEVENT in the public calendars (calendars.py).

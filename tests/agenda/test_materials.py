@@ -14,6 +14,7 @@ from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.template.defaultfilters import filesizeformat
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
@@ -273,8 +274,10 @@ def test_session_page_lists_its_materials(client, session, materials, language):
         positions = [text.index(f">{title}</a>") for title in titles]
         assert positions == sorted(positions)
         assert concept_note.title not in text
-        size = f"{slides.file_size / 1024:.1f}".replace(".", "," if language == "es" else ".")
-        assert f"{slides.get_kind_display()} (PDF, {size}\xa0KB)" in text
+        size = f"{slides.file_size / 1024:.1f}".replace(".", "." if language == "en" else ",")
+        # Django's own unit names: "Kio" in French.
+        unit = filesizeformat(1024).split("\xa0")[1]
+        assert f"{slides.get_kind_display()} (PDF, {size}\xa0{unit})" in text
         assert translated(language, "Registered participants only") in text
     download = url(language, "agenda:material", event_slug=session.event.slug, pk=slides.pk)
     assert f'href="{download}"' in text

@@ -22,6 +22,8 @@ AFTER = datetime.datetime(2024, 8, 20, 12, tzinfo=datetime.UTC)
 TOOK_PLACE = {
     "es": "Esta reunión tuvo lugar el 15 de agosto de 2024.",
     "en": "This meeting took place on Aug. 15, 2024.",
+    "pt-br": "Esta reunião realizou-se em 15 de agosto de 2024.",
+    "fr": "Cette réunion a eu lieu le 15 août 2024.",
 }
 
 

@@ -66,11 +66,19 @@ def test_another_meeting_file_with_the_same_roundtables_makes_no_duplicate():
     summary = load_meeting(
         {
             "roundtables": [
-                {"key": "sustainable-energy", "name": {"es": "Energía", "en": "Energy"}},
+                {
+                    "key": "sustainable-energy",
+                    "name": {"es": "Energía", "en": "Energy", "pt-br": "Energia", "fr": "Énergie"},
+                },
             ],
             "event": {
                 "slug": "energy-2025",
-                "title": {"es": "Reunión sobre energía", "en": "Energy meeting"},
+                "title": {
+                    "es": "Reunión sobre energía",
+                    "en": "Energy meeting",
+                    "pt-br": "Reunião sobre energia",
+                    "fr": "Réunion sur l'énergie",
+                },
                 "starts_at": datetime.datetime(2025, 3, 10, 9, tzinfo=datetime.UTC),
                 "ends_at": datetime.datetime(2025, 3, 10, 13, tzinfo=datetime.UTC),
                 "roundtable": "sustainable-energy",
@@ -90,7 +98,7 @@ def test_an_event_naming_a_roundtable_the_file_lacks_is_refused():
             {
                 "event": {
                     "slug": "x",
-                    "title": {"es": "X", "en": "X"},
+                    "title": dict.fromkeys(LANGUAGES, "X"),
                     "starts_at": datetime.datetime(2025, 3, 10, 9, tzinfo=datetime.UTC),
                     "ends_at": datetime.datetime(2025, 3, 10, 13, tzinfo=datetime.UTC),
                     "roundtable": "water",

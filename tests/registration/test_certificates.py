@@ -42,14 +42,14 @@ CODES = LANGUAGES
 TITLES = {
     "es": "Certificado de participación",
     "en": "Certificate of participation",
-    "pt": "Certificado de participação",
+    "pt-br": "Certificado de participação",
     "fr": "Attestation de participation",
 }
-FOUR_HOURS = {"es": "4 horas", "en": "4 hours", "pt": "4 horas", "fr": "4 heures"}
+FOUR_HOURS = {"es": "4 horas", "en": "4 hours", "pt-br": "4 horas", "fr": "4 heures"}
 MODES = {
     "es": ("presencial en Lima", "virtual"),
     "en": ("in person in Lima", "online"),
-    "pt": ("presencial em Lima", "on-line"),
+    "pt-br": ("presencial em Lima", "on-line"),
     "fr": ("en présentiel à Lima", "en ligne"),
 }
 
