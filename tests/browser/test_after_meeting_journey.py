@@ -102,8 +102,8 @@ def test_organiser_publishes_materials_and_outcomes_and_a_participant_gets_the_c
     with visitor.expect_download() as download:
         visitor.get_by_role("link", name="Corredores logísticos andinos").click()
     assert download.value.suggested_filename.endswith(".pdf")
-    visit(visitor, url(LANGUAGE, "agenda:event-detail", event_slug=meeting.slug))
-    visitor.get_by_role("link", name=translated(LANGUAGE, "Read the meeting's outcomes")).click()
+    visit(visitor, url(LANGUAGE, "agenda:event-detail", slug=meeting.slug))
+    visitor.get_by_role("link", name=translated(LANGUAGE, "Read the meeting’s outcomes")).click()
     settle(visitor)
     expect(visitor.get_by_role("heading", name="Acuerdos")).to_be_visible()
     expect(visitor.get_by_text(ACTION)).to_be_visible()
