@@ -447,6 +447,12 @@ class EditDetailsForm(ParticipantDetailsForm):
         return registration
 
 
+def forget_kept_markup():
+    """Forget the blank forms and country lists this process keeps (each test starts afresh)."""
+    RegistrationForm._blank_markup.clear()
+    CountryChoices._by_language.clear()
+
+
 class CountryChoices(BaseChoiceIterator):
     """
     The countries in the active language (the region's first), after a prompt to choose.
