@@ -12,11 +12,13 @@ import unicodedata
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout
+from crispy_forms.utils import render_crispy_form
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.forms.utils import flatatt
 from django.urls import reverse
+from django.utils.choices import BaseChoiceIterator
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -191,8 +193,7 @@ class ParticipantDetailsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["phone"].validators.append(validate_phone)
-        country = self.fields["country"]
-        country.choices = [("", _("Choose your country")), *list(country.choices)[1:]]
+        self.fields["country"].choices = CountryChoices()
         for name in SINGLE_LINE_FIELDS:
             self.fields[name].validators.append(control_characters_refuser())
         for name in NEEDS_FIELDS:
@@ -301,7 +302,16 @@ class RegistrationForm(ParticipantDetailsForm):
         "website",
     ]
 
+    # The blank form's markup as crispy-forms draws it, by language and categories on offer. It is
+    # the same for everyone who opens the page, and drawing it through crispy's templates, field
+    # by field, was most of the page's cost: in a registration rush every second person would pay
+    # it again. Each process draws it once per language and offer of categories.
+    _blank_markup = {}
+    BLANK_MARKUP_KEPT = 32
+
     def __init__(self, *args, event, **kwargs):
+        # Blank: nothing posted, nothing carried over from an earlier registration.
+        self.is_blank = not (args or kwargs.get("data") or kwargs.get("initial"))
         super().__init__(*args, **kwargs)
         self.event = event
         self.fields["category"].queryset = event.audience_categories.filter(
@@ -323,6 +333,29 @@ class RegistrationForm(ParticipantDetailsForm):
             Fieldset(_("Consent"), "privacy_consent", "photography_consent"),
             Div("website", css_class="form-honeypot", aria_hidden="true"),
         )
+
+    def as_html(self):
+        """The form's markup, exactly as `{% crispy form %}` draws it."""
+        if not self.is_blank or self.is_bound:
+            return render_crispy_form(self)
+        # The categories are read once: for the key, and to draw the form if it is not kept yet
+        # (through iter(): list() would first ask for their number, a query of its own).
+        category = self.fields["category"]
+        category.widget.choices = categories = list(iter(category.choices))
+        # Everything else the markup depends on (fields, countries, templates, catalogues) is
+        # fixed for the life of the process.
+        key = (
+            get_language(),
+            self.initial.get("preferred_language"),
+            tuple((str(value), str(label)) for value, label in categories),
+        )
+        markup = self._blank_markup.get(key)
+        if markup is None:
+            markup = render_crispy_form(self)
+            if len(self._blank_markup) >= self.BLANK_MARKUP_KEPT:
+                self._blank_markup.clear()
+            self._blank_markup[key] = markup
+        return markup
 
     def attends_in_person(self, cleaned_data):
         mode = cleaned_data.get("attendance_mode")
@@ -413,6 +446,33 @@ class EditDetailsForm(ParticipantDetailsForm):
         names = [name for name in [*DETAIL_FIELDS, *NEEDS_FIELDS] if name in self.cleaned_data]
         registration.save(update_fields=[*names, "updated_at"])
         return registration
+
+
+def forget_kept_markup():
+    """Forget the blank forms and country lists this process keeps (each test starts afresh)."""
+    RegistrationForm._blank_markup.clear()
+    CountryChoices._by_language.clear()
+
+
+class CountryChoices(BaseChoiceIterator):
+    """
+    The countries in the active language (the region's first), after a prompt to choose.
+
+    Sorting a few hundred names in the reader's language took as long as the rest of building the
+    form, and they do not change while the process runs: each language's list is made once, and
+    read only when the select is drawn or a choice checked.
+    """
+
+    _by_language = {}
+
+    def __iter__(self):
+        language = get_language()
+        choices = self._by_language.get(language)
+        if choices is None:
+            countries = list(ParticipantDetailsForm.base_fields["country"].choices)[1:]
+            choices = [("", _("Choose your country")), *countries]
+            self._by_language[language] = choices
+        yield from choices
 
 
 class DeleteAccountForm(forms.Form):

@@ -71,6 +71,21 @@ def lock_event(event_id):
     return Event.objects.select_for_update().get(pk=event_id)
 
 
+def lock_places(event_id):
+    """
+    Take the event's lock (as lock_event) and return its RegistrationSettings read under it, in
+    one query: what placing a registration needs. Only the event's row is locked (`of`), and of
+    it only the id is read; the caller keeps the event it already has.
+    """
+    locked = (
+        Event.objects.select_for_update(of=("self",))
+        .select_related("registration_settings")
+        .only("pk", "registration_settings")
+        .get(pk=event_id)
+    )
+    return RegistrationSettings.objects.for_event(locked)
+
+
 class AudienceCategory(models.Model):
     """Who a participant comes as; decides the modes they may choose and whether approval is needed."""
 
@@ -129,6 +144,13 @@ ATTENDED = Q(attendance_marked=True) | (
 class RegistrationQuerySet(models.QuerySet):
     def for_event(self, event):
         return self.filter(event=event)
+
+    def of_participant(self, event, user):
+        """
+        The person's registration for the event, or None. At most one exists (a constraint
+        says so), so no ordering: the default one would join the event table for nothing.
+        """
+        return self.filter(event=event, user=user).order_by().first()
 
     def confirmed(self):
         return self.filter(status=Registration.Status.CONFIRMED)
@@ -630,6 +652,31 @@ class Registration(models.Model):
         return consent
 
     record_consent.alters_data = True
+
+    def record_consents(self, decisions, *, user=None, language=None):
+        """
+        Append several grants or withdrawals, {purpose: granted}, in one INSERT (registering
+        records two or three at once); the rules of record_consent apply.
+        """
+        from .privacy import PRIVACY_NOTICE_VERSION
+
+        consents = Consent.objects.bulk_create(
+            Consent(
+                registration=self,
+                user=user,
+                purpose=purpose,
+                notice_version=PRIVACY_NOTICE_VERSION,
+                language=language or self.preferred_language,
+                is_granted=granted,
+            )
+            for purpose, granted in decisions.items()
+        )
+        if decisions.get(Consent.Purpose.SENSITIVE_DATA) is False:
+            Registration.objects.filter(pk=self.pk).update(dietary_needs="", accessibility_needs="")
+            self.dietary_needs = self.accessibility_needs = ""
+        return consents
+
+    record_consents.alters_data = True
 
     # Status changes: callers hold lock_event() -----------------------------------------------
 

@@ -19,9 +19,9 @@ from .models import (
     MessageDelivery,
     Registration,
     RegistrationError,
-    RegistrationSettings,
     StatusChange,
     lock_event,
+    lock_places,
 )
 
 # Which e-mail a status tells the participant about.
@@ -45,8 +45,7 @@ def register(*, event, user, details, photography_consent=False, sensitive_data_
     registration they cancelled. Returns the registration, confirmed, waiting or pending approval.
     """
     with transaction.atomic():
-        event = lock_event(event.pk)
-        registration_settings = RegistrationSettings.objects.for_event(event)
+        registration_settings = lock_places(event.pk)
         if not registration_settings.is_open():
             raise RegistrationError(registration_settings.window().label)
         category = details["category"]
@@ -57,7 +56,7 @@ def register(*, event, user, details, photography_consent=False, sensitive_data_
             raise RegistrationError(
                 _("The category “%(category)s” cannot attend this way.") % {"category": category}
             )
-        registration = Registration.objects.filter(event=event, user=user).first()
+        registration = Registration.objects.of_participant(event, user)
         if registration and registration.is_active:
             raise RegistrationError(_("You are already registered for this meeting."))
         if registration and registration.status == Registration.Status.DECLINED:
@@ -76,12 +75,13 @@ def register(*, event, user, details, photography_consent=False, sensitive_data_
         registration._registration_settings = registration_settings
         registration.place(by=user)
 
-        registration.record_consent(Consent.Purpose.PRIVACY_NOTICE, granted=True, user=user)
-        registration.record_consent(
-            Consent.Purpose.PHOTOGRAPHY, granted=photography_consent, user=user
-        )
+        decisions = {
+            Consent.Purpose.PRIVACY_NOTICE: True,
+            Consent.Purpose.PHOTOGRAPHY: photography_consent,
+        }
         if sensitive_data_consent:
-            registration.record_consent(Consent.Purpose.SENSITIVE_DATA, granted=True, user=user)
+            decisions[Consent.Purpose.SENSITIVE_DATA] = True
+        registration.record_consents(decisions, user=user)
         tasks.send_after_commit(registration, MAIL_FOR_STATUS[registration.status])
     return registration
 

@@ -120,7 +120,7 @@ class RegisterView(FormView):
         self.registration_settings = RegistrationSettings.objects.for_event(self.event)
 
     def dispatch(self, request, *args, **kwargs):
-        self.previous = Registration.objects.filter(event=self.event, user=request.user).first()
+        self.previous = Registration.objects.of_participant(self.event, request.user)
         if self.previous and self.previous.is_active:
             messages.info(request, _("You are already registered for this meeting."))
             return redirect(self.previous)

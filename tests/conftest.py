@@ -6,6 +6,7 @@ from django.core.cache import caches
 from agenda.drawing import forget_drawn_pieces
 from forum.groups import ORGANISERS
 from pagecache import forget_fingerprint
+from registration.forms import forget_kept_markup
 from tests.registration.staff import sign_in, staff_member
 
 
@@ -59,3 +60,10 @@ def organiser(client):
 def _uploads_in_a_temporary_folder(settings, tmp_path):
     # Uploaded materials land in a folder of the test's own, never in var/media.
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _forms_drawn_afresh():
+    # A process keeps the blank registration form's markup; ids and names come back after each
+    # test's rollback, and settings may differ from one test to the next.
+    forget_kept_markup()

@@ -13,6 +13,7 @@ from registration.models import (
     RegistrationSettings,
     StatusChange,
 )
+from registration.privacy import PRIVACY_NOTICE_VERSION
 
 from .factories import (
     AudienceCategoryFactory,
@@ -232,6 +233,22 @@ def test_sensitive_needs_are_kept_only_with_their_consent(event, category):
     assert Registration.objects.get(pk=with_consent.pk).dietary_needs == "Halal"
     with_consent.record_consent(Consent.Purpose.SENSITIVE_DATA, granted=False)
     assert Registration.objects.get(pk=with_consent.pk).dietary_needs == ""
+
+
+def test_several_consents_recorded_at_once_follow_the_rules_of_one(event, category):
+    registration = register(event, category, photography_consent=True)
+    registration.dietary_needs = "Vegan"
+    registration.save()
+    registration.record_consents(
+        {Consent.Purpose.PHOTOGRAPHY: False, Consent.Purpose.SENSITIVE_DATA: False},
+        language="en",
+    )
+    assert not registration.has_consent(Consent.Purpose.PHOTOGRAPHY)
+    assert not registration.has_consent(Consent.Purpose.SENSITIVE_DATA)
+    assert registration.has_consent(Consent.Purpose.PRIVACY_NOTICE)
+    assert Registration.objects.get(pk=registration.pk).dietary_needs == ""
+    latest = registration.consents_in_force()[Consent.Purpose.PHOTOGRAPHY]
+    assert (latest.language, latest.notice_version) == ("en", PRIVACY_NOTICE_VERSION)
 
 
 def test_consents_are_appended_never_rewritten(event, category):

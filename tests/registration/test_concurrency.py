@@ -87,3 +87,47 @@ def test_simultaneous_cancellations_promote_each_waiting_person_once():
         for r in registrations.confirmed()
     )
     assert promotions == CAPACITY
+
+
+def test_registrations_and_switches_at_the_same_moment_share_the_rooms_places():
+    # Registering and switching take the same lock by different calls (lock_places, lock_event):
+    # together they must still never seat more people than the room holds.
+    event = open_event(in_person_places=CAPACITY, virtual_places=None)
+    category = AudienceCategoryFactory(event=event)
+    online = [
+        services.register(
+            event=event,
+            user=UserFactory(),
+            details=details(category, AttendanceMode.VIRTUAL),
+        )
+        for _ in range(PARTICIPANTS // 2)
+    ]
+    newcomers = [UserFactory() for _ in range(PARTICIPANTS // 2)]
+    start = threading.Barrier(PARTICIPANTS)
+
+    def register(user):
+        try:
+            start.wait()
+            services.register(
+                event=event, user=user, details=details(category, AttendanceMode.IN_PERSON)
+            )
+        finally:
+            connections.close_all()
+
+    def switch(registration):
+        try:
+            start.wait()
+            services.switch_mode(registration, AttendanceMode.IN_PERSON, by=registration.user)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=PARTICIPANTS) as pool:
+        done = [pool.submit(register, user) for user in newcomers]
+        done += [pool.submit(switch, registration) for registration in online]
+        for future in done:
+            future.result()
+
+    in_person = Registration.objects.for_event(event).in_person()
+    assert in_person.count() == PARTICIPANTS
+    assert in_person.confirmed().count() == CAPACITY
+    assert in_person.waiting().count() == PARTICIPANTS - CAPACITY

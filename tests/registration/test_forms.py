@@ -11,13 +11,14 @@ Django's own messages are checked in Spanish.
 import html
 
 import pytest
+from crispy_forms.utils import render_crispy_form
 from django import forms
 from django.test.html import parse_html
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from registration.forms import LongSelect
+from registration.forms import LongSelect, RegistrationForm
 from registration.models import AttendanceMode, Consent, Registration
 from tests.languages import LANGUAGES
 
@@ -317,3 +318,76 @@ def test_control_characters_are_refused_when_editing_details(
     assert field_error(response, "full_name") == in_language(language, CONTROL_CHARACTERS_MESSAGE)
     registration.refresh_from_db()
     assert registration.full_name.startswith("Participant")
+
+
+# The blank form's markup, kept by each process -----------------------------------------------
+
+
+def form_markup(page):
+    """The fields between the CSRF token and the submit button, as the page has them."""
+    start = page.index('name="csrfmiddlewaretoken"', page.index('class="registration-form"'))
+    start = page.index(">", start) + 1
+    return page[start : page.index('<button type="submit"', start)].strip()
+
+
+def register_path(event, language):
+    with translation.override(language):
+        return reverse("registration:register", kwargs={"event_slug": event.slug})
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_the_kept_blank_form_is_what_crispy_forms_draws(
+    client, participant, event, category, language
+):
+    pages = [client.get(register_path(event, language)).content.decode() for _ in range(2)]
+    with translation.override(language):
+        drawn = render_crispy_form(RegistrationForm(event=event, initial={}))
+    assert form_markup(pages[0]) == form_markup(pages[1]) == drawn.strip()
+    assert 'name="full_name"' in drawn
+
+
+def test_the_kept_blank_form_is_drawn_in_each_language(client, participant, event):
+    AudienceCategoryFactory(event=event, name_es="Sector público", name_en="Public sector")
+    spanish = client.get(register_path(event, "es")).content.decode()
+    english = client.get(register_path(event, "en")).content.decode()
+    assert "Sector público (presencial en Lima o virtual)" in html.unescape(spanish)
+    assert "Public sector (in person in Lima or online)" in english
+    assert "Sector público" not in html.unescape(english)
+    assert '<option value="en" selected>' in english
+    assert '<option value="es" selected>' in spanish
+
+
+def test_the_kept_blank_form_follows_the_categories_organisers_change(client, participant, event):
+    public = AudienceCategoryFactory(event=event, name_en="Public sector", order=1)
+    private = AudienceCategoryFactory(event=event, name_en="Private sector", order=2)
+    client.get(register_path(event, "en"))
+    public.name_en = "Public institutions"
+    public.save()
+    private.is_active = False
+    private.save()
+    AudienceCategoryFactory(event=event, name_en="Academia", allows_in_person=False, order=3)
+    page = client.get(register_path(event, "en")).content.decode()
+    assert "Public institutions (in person in Lima or online)" in page
+    assert "Public sector" not in page
+    assert "Private sector" not in page
+    assert "Academia (online only)" in page
+
+
+def test_a_form_with_errors_or_earlier_details_is_drawn_for_its_reader(
+    client, participant, event, category
+):
+    client.get(register_path(event, "en"))
+    response = client.post(
+        register_path(event, "en"),
+        {"attendance_mode": IN_PERSON, "category": category.pk, "full_name": "Ana Quispe"},
+    )
+    page = response.content.decode()
+    assert 'value="Ana Quispe"' in page
+    assert "Write your position." in page
+    registration = RegistrationFactory(
+        event=event, user=participant, category=category, status=Registration.Status.CANCELLED
+    )
+    page = client.get(register_path(event, "en")).content.decode()
+    assert f'value="{html.escape(registration.full_name)}"' in page
+    blank = client.get(register_path(event, "es"))
+    assert f'value="{html.escape(registration.full_name)}"' in blank.content.decode()

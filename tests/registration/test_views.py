@@ -391,6 +391,49 @@ def test_register_page_takes_a_fixed_number_of_queries(
     assert response.status_code == 200
 
 
+def test_the_register_page_drawn_again_takes_no_more_queries(
+    client, participant, event, category, django_assert_max_num_queries
+):
+    client.get(url("register", event_slug=event.slug))
+    AudienceCategoryFactory(event=event, name_en="Academia")
+    # The kept form is checked against the categories read for it, in the same query.
+    with django_assert_max_num_queries(7):
+        page = client.get(url("register", event_slug=event.slug)).content.decode()
+    assert "Academia (in person in Lima or online)" in page
+
+
+@pytest.mark.parametrize("taken", [0, 2])
+def test_registering_takes_a_fixed_number_of_queries(
+    client,
+    participant,
+    event,
+    category,
+    taken,
+    django_assert_max_num_queries,
+    django_capture_on_commit_callbacks,
+):
+    for _ in range(taken):
+        register(event, category)
+    # Event, session, user, verified address, earlier registration, the chosen category; then,
+    # in the transaction, its start, the event's lock with the places, the earlier registration
+    # again under the lock, the places taken, the registration, its history line, its consents
+    # (one INSERT) and the end; and the waiting position for the message. The mail is only queued
+    # after the commit (one INSERT with the database's task queue): the callback counted below.
+    with (
+        django_assert_max_num_queries(15),
+        django_capture_on_commit_callbacks() as callbacks,
+    ):
+        response = client.post(
+            url("register", event_slug=event.slug), form_data(category, preferred_language="en")
+        )
+    assert response.status_code == 302
+    assert len(callbacks) == 1
+    registration = Registration.objects.get(user=participant)
+    expected = Status.WAITING_LIST if taken else Status.CONFIRMED
+    assert registration.status == expected
+    assert registration.consents.count() == 2
+
+
 # Ownership -----------------------------------------------------------------------------------
 
 
