@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from django import template
 from django.conf import settings
-from django.urls import Resolver404, resolve, reverse, translate_url
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.translation import get_language, get_language_info, override, to_locale
 
 from agenda.models import Event
@@ -50,18 +50,24 @@ def _local_name(code):
 
 
 def _same_page_in(request, language):
-    path = request.path_info
     # Only the parameter that changes the page travels: other parameters (utm tags, made-up ones)
     # would otherwise be drawn into a page the cache shares with everyone.
     zone = request.GET.get(QUERY_PARAMETER)
-    query = f"{QUERY_PARAMETER}={quote(zone, safe='/')}" if zone else ""
-    try:
-        resolve(path)
-    except Resolver404:
-        # A page that does not exist in any language: offer the home page instead.
-        with override(language):
-            return reverse("agenda:home")
-    return translate_url(f"{path}?{query}" if query else path, language)
+    query = f"?{QUERY_PARAMETER}={quote(zone, safe='/')}" if zone else ""
+    # The match Django made for this request, so the links cost a reverse() each, not a resolve().
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            # A page that does not exist in any language: offer the home page instead.
+            with override(language):
+                return reverse("agenda:home")
+    with override(language):
+        try:
+            return reverse(match.view_name, args=match.args, kwargs=match.kwargs) + query
+        except NoReverseMatch:
+            return request.path_info + query
 
 
 @register.simple_tag(takes_context=True)
