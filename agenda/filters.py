@@ -68,6 +68,8 @@ class FilteredPublicPageMixin:
         self.filter_form = self.filter_form_class(request.GET)
         # Bad values are reported on the page; the valid ones still filter.
         self.filter_form.is_valid()
+        # The language links keep the valid filters (templatetags/site_navigation.py).
+        request.filter_form = self.filter_form
         return super().dispatch(request, *args, **kwargs)
 
     def filters(self):

@@ -63,11 +63,26 @@ def _same_page_in(request, language):
             # A page that does not exist in any language: offer the home page instead.
             with override(language):
                 return reverse("agenda:home")
+    filters = _valid_filters(request)
+    if filters:
+        query = f"{query}&{filters}" if query else f"?{filters}"
     with override(language):
         try:
             return reverse(match.view_name, args=match.args, kwargs=match.kwargs) + query
         except NoReverseMatch:
             return request.path_info + query
+
+
+def _valid_filters(request):
+    """
+    A filtered page's filters (agenda/filters.py), written the one way its cached copy is keyed
+    by: the same list in another language keeps them. None when the page has no filters or they do
+    not all validate (such a page is never stored, and its links then drop them).
+    """
+    form = getattr(request, "filter_form", None)
+    if form is None or not form.is_valid():
+        return None
+    return form.query_string()
 
 
 @register.simple_tag(takes_context=True)

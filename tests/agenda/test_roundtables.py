@@ -215,6 +215,19 @@ def test_an_unknown_roundtable_is_explained_and_every_meeting_shown(client, meet
     assert len(titles(html, "upcoming") + titles(html, "past")) == 3
 
 
+def test_the_language_links_keep_the_valid_filter_and_drop_the_rest(client, meetings):
+    html = events_page(client, "es", roundtable="sustainable-energy", utm_source="x")
+    for language in LANGUAGES:
+        address = f"{url(language, 'agenda:event-list')}?roundtable=sustainable-energy"
+        # The alternate for search engines, and the switch's link for the other languages.
+        assert f'href="http://testserver{address}"' in html
+        assert language == "es" or f'href="{address}"' in html
+    assert "utm_source" not in html
+    # A filter that does not validate is not carried into the other languages.
+    html = events_page(client, "es", roundtable="no-such-table")
+    assert "no-such-table" not in html.split("<main")[0]
+
+
 def test_each_roundtable_filter_is_cached_as_a_page_of_its_own(client, meetings):
     everything = events_page(client)
     energy = events_page(client, roundtable="sustainable-energy")
