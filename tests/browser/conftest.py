@@ -22,6 +22,8 @@ from django.db.migrations.operations import RunPython
 from playwright.sync_api import expect
 
 from agenda.models import Event
+from registration.models import AttendanceMode
+from tests.registration.factories import RegistrationFactory
 
 from .helpers import VIEWPORTS, BrowserProblems, verified_user
 
@@ -192,3 +194,21 @@ def staff_member(transactional_db):
         return user
 
     return create
+
+
+@pytest.fixture
+def online_participant(meeting, live_server):
+    """
+    A confirmed virtual participant of the meeting; the room's link leads back to the site, so
+    joining sends no request away from it.
+    """
+    Event.objects.filter(pk=meeting.pk).update(virtual_join_url=f"{live_server.url}/en/")
+    user = verified_user("lucia@example.org")
+    return RegistrationFactory(
+        event=meeting,
+        user=user,
+        email=user.email,
+        category=meeting.audience_categories.first(),
+        attendance_mode=AttendanceMode.VIRTUAL,
+        full_name="Lucía Fernández Quispe",
+    )

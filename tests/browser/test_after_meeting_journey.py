@@ -13,20 +13,17 @@ from allauth.mfa.totp.internal.auth import TOTP
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from agenda.models import Event, Material
+from agenda.models import Material
 from forum.groups import ORGANISERS
 from outcomes.models import Action, Outcome
-from registration.models import AttendanceMode
 from tests.agenda import material_files
 from tests.agenda.factories import lima
 from tests.languages import translated, url
-from tests.registration.factories import RegistrationFactory
 
-from .helpers import assert_accessible, settle, sign_in, sign_in_with_code, verified_user, visit
+from .helpers import assert_accessible, settle, sign_in, sign_in_with_code, visit
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 LANGUAGE = "es"
-NAME = "Rosa Elena Mamani Choque"
 ACTION = "Mapear los pasos de frontera con ventanilla única digital"
 
 
@@ -35,22 +32,6 @@ def organiser(staff_member):
     user = staff_member("coordinacion@comunidadandina.org", ORGANISERS)
     TOTP.activate(user, SECRET)
     return user
-
-
-@pytest.fixture
-def online_participant(meeting, live_server):
-    """A confirmed virtual participant; the room's link leads back to the site."""
-    Event.objects.filter(pk=meeting.pk).update(virtual_join_url=f"{live_server.url}/en/")
-    user = verified_user("rosa@example.org")
-    return RegistrationFactory(
-        event=meeting,
-        user=user,
-        email=user.email,
-        category=meeting.audience_categories.first(),
-        attendance_mode=AttendanceMode.VIRTUAL,
-        full_name=NAME,
-        preferred_language=LANGUAGE,
-    )
 
 
 def publish_a_presentation(page, session, tmp_path):
@@ -113,6 +94,8 @@ def test_organiser_publishes_materials_and_outcomes_and_a_participant_gets_the_c
 
     # The participant joined online during the meeting, then finds the certificate after it.
     registration = online_participant
+    registration.preferred_language = LANGUAGE
+    registration.save()
     my_registration = url(
         LANGUAGE, "registration:my-registration", event_slug=registration.event.slug
     )
@@ -131,7 +114,7 @@ def test_organiser_publishes_materials_and_outcomes_and_a_participant_gets_the_c
     with page.expect_download() as download:
         link.click()
     [pdf_page] = PdfReader(download.value.path()).pages
-    assert NAME in pdf_page.extract_text()
+    assert registration.full_name in pdf_page.extract_text()
     [verification] = [
         result.text
         for image in pdf_page.images
@@ -143,4 +126,4 @@ def test_organiser_publishes_materials_and_outcomes_and_a_participant_gets_the_c
     assert_accessible(visitor)
     main = visitor.inner_text("main")
     assert translated(LANGUAGE, "This certificate of participation is valid.") in main
-    assert NAME in main and registration.email not in visitor.content()
+    assert registration.full_name in main and registration.email not in visitor.content()

@@ -12,30 +12,10 @@ import zxingcpp
 from django.utils import translation
 from pypdf import PdfReader
 
-from agenda.models import Event
-from registration.models import AttendanceMode
 from tests.agenda.factories import lima
 from tests.languages import LANGUAGES, translated, url
-from tests.registration.factories import RegistrationFactory
 
-from .helpers import assert_accessible, assert_language_declared, settle, sign_in, verified_user
-
-NAME = "Lucía Fernández Quispe"
-
-
-@pytest.fixture
-def online_participant(meeting, live_server):
-    """A confirmed virtual participant; the room's link leads back to the site, so no request leaves it."""
-    Event.objects.filter(pk=meeting.pk).update(virtual_join_url=f"{live_server.url}/en/")
-    user = verified_user("lucia@example.org")
-    return RegistrationFactory(
-        event=meeting,
-        user=user,
-        email=user.email,
-        category=meeting.audience_categories.first(),
-        attendance_mode=AttendanceMode.VIRTUAL,
-        full_name=NAME,
-    )
+from .helpers import assert_accessible, assert_language_declared, settle, sign_in
 
 
 def certificate_section(page):
@@ -80,7 +60,7 @@ def test_participant_who_joined_online_downloads_the_certificate_and_verifies_it
     path = tmp_path / download.suggested_filename
     download.save_as(path)
     [pdf_page] = PdfReader(io.BytesIO(path.read_bytes())).pages
-    assert NAME in pdf_page.extract_text()
+    assert online_participant.full_name in pdf_page.extract_text()
     addresses = [
         result.text
         for image in pdf_page.images
@@ -95,5 +75,5 @@ def test_participant_who_joined_online_downloads_the_certificate_and_verifies_it
     assert translated(language, "This certificate of participation is valid.") in page.inner_text(
         "main"
     )
-    assert NAME in page.inner_text("main")
+    assert online_participant.full_name in page.inner_text("main")
     assert registration.email not in page.content()
