@@ -15,7 +15,7 @@ import datetime
 from functools import lru_cache
 
 from django.conf import settings
-from django.db.models import Count, Max, prefetch_related_objects
+from django.db.models import Max, prefetch_related_objects
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -27,8 +27,8 @@ from icalendar import Event as CalendarEvent
 
 from pagecache import CalendarSource, cached_calendar
 
-from .drawing import calendar_entries, session_version
-from .models import Event, Session, SessionSpeaker, speakers_prefetch
+from .drawing import calendar_entries, event_sessions, published_event, session_version
+from .models import Session, SessionSpeaker, speakers_prefetch
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 # How often subscribed clients should fetch the feed again (RFC 7986 and its Microsoft ancestor).
@@ -272,28 +272,19 @@ def _calendar_response(content, filename, *, as_attachment):
     return response
 
 
-def _meeting_source(event_slug):
-    """The published event, with the latest change to it or its sessions, in one query."""
-    event = (
-        Event.objects.published()
-        .filter(slug=event_slug)
-        .annotate(sessions_changed=Max("sessions__updated_at"), session_count=Count("sessions"))
-        .first()
-    )
+def _meeting_source(request, event_slug):
+    """The published event, with the latest change to it or its sessions."""
+    event = published_event(request, event_slug)
     if event is None:
         return None
+    sessions = event_sessions(request, event)
+    sessions_changed = max((session.updated_at for session in sessions), default=None)
     return CalendarSource(
         subject=event,
-        last_modified=_changed_at(event, event.updated_at, event.sessions_changed),
+        last_modified=_changed_at(event, event.updated_at, sessions_changed),
         # The count notices a deleted session even where the clock could not; whether the meeting
         # is past changes every description ("took place on …").
-        version=(
-            event.pk,
-            event.updated_at,
-            event.sessions_changed,
-            event.session_count,
-            event.is_past,
-        ),
+        version=(event.pk, event.updated_at, sessions_changed, len(sessions), event.is_past),
     )
 
 
@@ -305,7 +296,7 @@ def _changed_at(event, *instants):
     return max(filter(None, (*instants, event.ends_at if event.is_past else None)))
 
 
-def _session_source(event_slug, pk):
+def _session_source(request, event_slug, pk):
     session = (
         Session.objects.select_related("event")
         .filter(event__slug=event_slug, event__is_published=True, pk=pk)
@@ -325,7 +316,9 @@ def _session_source(event_slug, pk):
 @cached_calendar(_meeting_source)
 def event_calendar(request, event):
     """The whole meeting as a file to import once."""
-    content = public_calendar_file(event, event.sessions.all(), base_url=settings.SITE_URL)
+    content = public_calendar_file(
+        event, event_sessions(request, event), base_url=settings.SITE_URL
+    )
     return _calendar_response(content, f"{event.slug}.ics", as_attachment=True)
 
 
@@ -334,7 +327,7 @@ def event_calendar(request, event):
 def event_feed(request, event):
     """The whole meeting for subscription: its address never changes; 304 until the agenda does."""
     content = public_calendar_file(
-        event, event.sessions.all(), base_url=settings.SITE_URL, subscription=True
+        event, event_sessions(request, event), base_url=settings.SITE_URL, subscription=True
     )
     return _calendar_response(content, f"{event.slug}.ics", as_attachment=False)
 

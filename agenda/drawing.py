@@ -10,13 +10,19 @@ an edit makes a new key, never a stale piece. A redraw of the agenda after one s
 and an agenda of forty sessions costs little more than one of ten.
 
 Pieces are kept per process and bounded: when full, they are dropped wholesale and drawn again.
+
+What they are drawn from, the published event and its sessions, is read once per state of the
+agenda (pagecache.KeptWhileUnchanged): the agenda drawn again in another time zone or language,
+or with the page cache cold but the agenda unchanged, asks the database for neither.
 """
 
 from django.db.models import prefetch_related_objects
 from django.template.loader import get_template
 from django.utils.translation import get_language
 
-from .models import speakers_prefetch
+from pagecache import KeptWhileUnchanged
+
+from .models import Event, speakers_prefetch
 
 MAX_PIECES = 2000
 
@@ -81,7 +87,29 @@ def agenda_item_bodies(event, sessions):
     return [bodies[key] for key in keys]
 
 
+# The published events and their sessions, as the public pages and calendars read them.
+public_events = KeptWhileUnchanged()
+
+
+def published_event(request, slug):
+    """
+    The published event at this address, with its roundtable, or None: read once per state of the
+    agenda and shared by the process's requests, which only read it (filling its caches included).
+    """
+
+    def read():
+        return Event.objects.published().select_related("roundtable").filter(slug=slug).first()
+
+    return public_events.get(request, ("event", slug), read)
+
+
+def event_sessions(request, event):
+    """The sessions of a published event, in order, each knowing its event; kept as the event is."""
+    return public_events.get(request, ("sessions", event.pk), lambda: tuple(event.sessions.all()))
+
+
 def forget_drawn_pieces():
     """Draw every piece again (tests: ids come back after a rollback, with the same clock)."""
     agenda_items.forget()
     calendar_entries.forget()
+    public_events.forget()

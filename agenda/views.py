@@ -7,7 +7,7 @@ the agenda changes (pagecache).
 """
 
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import Resolver404, resolve, reverse
@@ -19,7 +19,7 @@ from django.views.generic import DetailView, TemplateView
 from pagecache import mark_public_page
 
 from .calendars import feed_addresses
-from .drawing import agenda_item_bodies
+from .drawing import agenda_item_bodies, event_sessions, published_event
 from .filters import EventFilterForm, FilteredPublicPageMixin
 from .models import Event, Material, Roundtable, SessionSpeaker, Speaker
 from .timezones import QUERY_PARAMETER, TimeZoneVariant, region_start_times
@@ -54,9 +54,9 @@ class EventPageMixin(PublicPageMixin):
 
     def get_event(self):
         if not hasattr(self, "event"):
-            self.event = get_object_or_404(
-                Event.objects.published(), slug=self.kwargs["event_slug"]
-            )
+            self.event = published_event(self.request, self.kwargs["event_slug"])
+            if self.event is None:
+                raise Http404
         return self.event
 
     def get_context_data(self, **kwargs):
@@ -78,10 +78,18 @@ class EventDetailView(PublicPageMixin, DetailView):
     def get_queryset(self):
         return Event.objects.published().select_related("roundtable").prefetch_related("organisers")
 
+    def get_object(self, queryset=None):
+        event = published_event(self.request, self.kwargs[self.slug_url_kwarg])
+        if event is None:
+            raise Http404
+        return event
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(nav_section=self.nav_section, **kwargs)
         event = self.object
         if event is not None:
+            # Once for the event kept by the process (drawing.published_event), then reused.
+            prefetch_related_objects([event], "organisers")
             context.update(
                 calendar=calendar_links(event),
                 region_start_times=region_start_times(event.starts_at),
@@ -116,8 +124,7 @@ class AgendaView(EventPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         event = self.get_event()
-        # Through the event's related manager, each session already knows its event.
-        sessions = list(event.sessions.all())
+        sessions = event_sessions(self.request, event)
         return super().get_context_data(
             # Each session's entry as drawn before for this version of it (agenda/drawing.py): an
             # agenda of forty sessions costs little more to draw than one of ten.

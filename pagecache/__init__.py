@@ -183,6 +183,49 @@ def forget_fingerprint():
     _latest.read_at = -math.inf
 
 
+class KeptWhileUnchanged:
+    """
+    What public pages are drawn from (a published event, its sessions), read from the database once
+    and kept in this process for as long as the public state's fingerprint stays the same: the
+    agenda drawn again in another time zone or language, or with the page cache cold, costs no
+    query for it. Whatever would change a kept value moves the fingerprint (the promise `register`
+    asks of each app, the one the page cache itself relies on), and the first reading under a new
+    fingerprint drops every value kept under the old one.
+
+    A value is computed after the fingerprint that keys it was read, so it is never older than the
+    state that fingerprint names. Values are shared by every request of the process: callers read
+    them and never change them. Bounded: when full, everything kept is dropped and read again.
+    """
+
+    def __init__(self, max_entries=500):
+        self.max_entries = max_entries
+        self._fingerprint = None
+        self._values = {}
+
+    def get(self, request, key, compute):
+        """
+        The value kept under `key` for the state this request reads (the fingerprint the page
+        is cached under), or `compute()`, kept now.
+        """
+        fingerprint = _request_fingerprint(request)
+        if fingerprint != self._fingerprint:
+            self._values, self._fingerprint = {}, fingerprint
+        # This state's dictionary, even if another thread moves to a newer one meanwhile.
+        values = self._values
+        try:
+            return values[key]
+        except KeyError:
+            pass
+        value = compute()
+        if len(values) >= self.max_entries:
+            values.clear()
+        values[key] = value
+        return value
+
+    def forget(self):
+        self._values, self._fingerprint = {}, None
+
+
 def _forget_after_change(sender, **kwargs):
     # Whatever changes what public pages show is saved through a registered model: the process that
     # saved it shows the change on its next request, the others within
@@ -423,7 +466,7 @@ class CalendarSource:
 
 def cached_calendar(find):
     """
-    Decorates a public calendar view: `find(**url_kwargs)` looks up its CalendarSource in one query
+    Decorates a public calendar view: `find(request, **url_kwargs)` looks up its CalendarSource
     (None: 404) and the view is called as view(request, source.subject). The calendar is kept by
     PublicPageCacheMiddleware like a page (one copy for every time zone); ETag and Last-Modified
     let subscribed clients get 304 Not Modified until the source changes.
@@ -433,7 +476,7 @@ def cached_calendar(find):
         def source(request, **kwargs):
             # The ETag, the Last-Modified date and the view all ask: one lookup per request.
             if not hasattr(request, "_calendar_source"):
-                request._calendar_source = find(**kwargs)
+                request._calendar_source = find(request, **kwargs)
             return request._calendar_source
 
         def last_modified(request, **kwargs):

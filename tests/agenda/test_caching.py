@@ -50,6 +50,11 @@ PAGES = ["home", "event", "agenda", "speakers", "session"]
 
 @pytest.fixture
 def meeting():
+    return small_meeting()
+
+
+def small_meeting():
+    """A published meeting of two sessions, one speaker and one organiser, in two languages."""
     sgcan = OrganisationFactory(name_es="Secretaría General", name_en="General Secretariat")
     event = EventFactory(title_es="Reunión de trabajo", title_en="Working meeting")
     event.organisers.set([sgcan])
