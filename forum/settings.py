@@ -56,10 +56,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Cached public pages are answered here, before anything reads the session, the user or CSRF;
+    # first, so a stored page keeps the headers every other middleware added (pagecache says why
+    # HTTPS redirects still happen).
+    "pagecache.PublicPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Cached public pages are answered here, before anything reads the session, the user or CSRF.
-    "pagecache.PublicPageCacheMiddleware",
     # Compresses what is drawn, before the page cache stores it: a cached page is served as stored.
     "pagecache.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -11,8 +11,12 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "forum.settings")
 
-application = get_wsgi_application()
+django_application = get_wsgi_application()
 
 from forum.warmup import warm_up  # noqa: E402 (needs the settings and apps loaded above)
+from pagecache import PublicPageFront  # noqa: E402
+
+# Stored public pages are answered in front of Django's handler.
+application = PublicPageFront(django_application)
 
 warm_up()
