@@ -6,8 +6,9 @@ app returning the same bytes, both served by gunicorn with 2 workers on loopback
     .venv/bin/python bench/agenda/run.py --postgres --duration 10 --concurrency 8 32
 
 The site is measured twice: with its page cache (cached) and with the page cache off
-(PAGE_CACHE_URL=dummycache://, uncached: every request draws the page, as after an edit or a
-deploy). The load generator is wrk (Debian package `wrk`) when it is installed, as the anchors
+(PAGE_CACHE_URL=dummycache://, uncached: every request draws the page, from what the process keeps
+while the agenda is unchanged, as for a time zone or language not drawn yet; bench/agenda/scaling.py
+times the draws after an edit or a deploy). The load generator is wrk (Debian package `wrk`) when it is installed, as the anchors
 were measured, a Python one otherwise (--load-generator). Both servers read the repository's
 gunicorn.conf.py, as production does; the resident memory of the site's workers after the load is
 printed at the end.

@@ -170,7 +170,7 @@ def main():
     arguments = parse_arguments()
     workdir = Path(tempfile.mkdtemp(prefix="bench-faults-"))
     state = os.environ.get("POSTGRES_FOR_TESTS_STATE", "/tmp/bench-pg-faults.env")
-    env = registration_bench.site_environment(workdir, state)
+    env = registration_bench.site_environment(state)
     env.pop("DATABASE_URL", None)
     server = None
     stop = threading.Event()

@@ -339,7 +339,7 @@ def worker_memory(master_pid):
     return peaks
 
 
-def site_environment(workdir, postgres_state):
+def site_environment(postgres_state):
     """The site's settings for a benchmark: production's, on plain HTTP, without rate limits."""
     return {
         **os.environ,
@@ -354,8 +354,6 @@ def site_environment(workdir, postgres_state):
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "LOG_LEVEL": "WARNING",
         "POSTGRES_FOR_TESTS_STATE": postgres_state,
-        # gunicorn.conf.py logs every request to standard output; here they go to a file.
-        "GUNICORN_ACCESS_LOG": str(workdir / "access.log"),
     }
 
 
@@ -364,7 +362,7 @@ def main():
     agenda_bench = load_agenda_bench()
     workdir = Path(tempfile.mkdtemp(prefix="bench-registration-"))
     postgres_state = os.environ.get("POSTGRES_FOR_TESTS_STATE", "/tmp/bench-pg.env")
-    env = site_environment(workdir, postgres_state)
+    env = site_environment(postgres_state)
     own_postgres = not os.environ.get("DATABASE_URL")
     server = pool = barrier = None
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
