@@ -1,8 +1,26 @@
-from django.urls import path
+from django.urls import path, register_converter
 from django.views.generic import TemplateView
 
 from . import certificates, checkin, views
 from .privacy import AUTHORITATIVE_LANGUAGE, PRIVACY_NOTICE_VERSION
+
+
+class CodeConverter:
+    """
+    A token, code, reference or purpose as the site writes them: letters, digits, "-" and "_".
+    Anything else (a NUL byte, which PostgreSQL refuses in text) is no address of ours: 404.
+    """
+
+    regex = "[A-Za-z0-9_-]{1,64}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(CodeConverter, "code")
 
 app_name = "registration"
 
@@ -17,16 +35,16 @@ urlpatterns = [
     path(f"{my}calendar.ics", views.personal_calendar_download, name="personal-calendar"),
     path(f"{my}renew-link/", views.RenewTokenView.as_view(), name="renew-token"),
     path(
-        f"{my}consents/<str:purpose>/withdraw/",
+        f"{my}consents/<code:purpose>/withdraw/",
         views.WithdrawConsentView.as_view(),
         name="withdraw-consent",
     ),
     path(f"{my}certificate.pdf", certificates.download, name="certificate"),
-    path("certificates/<str:code>/", certificates.verification, name="certificate-verification"),
+    path("certificates/<code:code>/", certificates.verification, name="certificate-verification"),
     path("my-data/export.json", views.export_my_data, name="export-data"),
     path("my-data/delete/", views.DeleteAccountView.as_view(), name="delete-account"),
-    path("calendar/<str:token>.ics", views.personal_feed, name="personal-feed"),
-    path("join/<str:token>/", views.join_online, name="join"),
+    path("calendar/<code:token>.ics", views.personal_feed, name="personal-feed"),
+    path("join/<code:token>/", views.join_online, name="join"),
     path(
         "privacy/",
         TemplateView.as_view(
@@ -41,12 +59,12 @@ urlpatterns = [
     # The check-in desk in Lima (check-in staff and organisers only).
     path("check-in/<slug:event_slug>/", checkin.CheckInView.as_view(), name="check-in"),
     path(
-        "check-in/<slug:event_slug>/<str:reference>/arrived/",
+        "check-in/<slug:event_slug>/<code:reference>/arrived/",
         checkin.mark_arrived,
         name="check-in-arrived",
     ),
     path(
-        "check-in/<slug:event_slug>/<str:reference>/undo/",
+        "check-in/<slug:event_slug>/<code:reference>/undo/",
         checkin.undo_arrival,
         name="check-in-undo",
     ),

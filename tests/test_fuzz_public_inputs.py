@@ -172,6 +172,7 @@ ADDRESS_TEMPLATES = [
     "/es/events/{text}/my-registration/",
     "/es/calendar/{text}.ics",
     "/es/join/{text}/",
+    "/es/certificates/{text}/",
     "/es/accounts/confirm-email/{text}/",
     "/es/accounts/password/reset/key/{text}-{text}/",
     "/{text}",
@@ -187,6 +188,10 @@ ADDRESS_TEMPLATES = [
 @example(template="/es/events/{slug}/sessions/{number}/", text="", number=2**63)
 @example(template="/es/events/{slug}/sessions/{number}/", text="", number=10**30)
 @example(template="/es/events/{text}/sessions/{number}/calendar.ics", text="x", number=2**64)
+# PostgreSQL refuses a NUL byte in a text parameter: a token with one must never reach a query.
+@example(template="/es/calendar/{text}.ics", text="\x00", number=0)
+@example(template="/es/join/{text}/", text="\x00", number=0)
+@example(template="/es/certificates/{text}/", text="\x00", number=0)
 def test_any_language_prefix_slug_number_or_token_in_an_address_is_answered(
     meeting, template, text, number
 ):
