@@ -17,6 +17,7 @@ or with the page cache cold but the agenda unchanged, asks the database for neit
 """
 
 from django.db.models import prefetch_related_objects
+from django.http import Http404
 from django.template.loader import get_template
 from django.utils.translation import get_language
 
@@ -101,6 +102,14 @@ def published_event(request, slug):
         return Event.objects.published().select_related("roundtable").filter(slug=slug).first()
 
     return public_events.get(request, ("event", slug), read)
+
+
+def published_event_or_404(request, slug):
+    """published_event(), or Http404 when no published event has this address."""
+    event = published_event(request, slug)
+    if event is None:
+        raise Http404
+    return event
 
 
 def event_sessions(request, event):

@@ -19,7 +19,7 @@ from django.views.generic import DetailView, TemplateView
 from pagecache import mark_public_page
 
 from .calendars import feed_addresses
-from .drawing import agenda_item_bodies, event_sessions, published_event
+from .drawing import agenda_item_bodies, event_sessions, published_event_or_404
 from .filters import EventFilterForm, FilteredPublicPageMixin
 from .models import Event, Material, Roundtable, SessionSpeaker, Speaker
 from .timezones import QUERY_PARAMETER, TimeZoneVariant, region_start_times
@@ -54,9 +54,7 @@ class EventPageMixin(PublicPageMixin):
 
     def get_event(self):
         if not hasattr(self, "event"):
-            self.event = published_event(self.request, self.kwargs["event_slug"])
-            if self.event is None:
-                raise Http404
+            self.event = published_event_or_404(self.request, self.kwargs["event_slug"])
         return self.event
 
     def get_context_data(self, **kwargs):
@@ -79,10 +77,7 @@ class EventDetailView(PublicPageMixin, DetailView):
         return Event.objects.published().select_related("roundtable").prefetch_related("organisers")
 
     def get_object(self, queryset=None):
-        event = published_event(self.request, self.kwargs[self.slug_url_kwarg])
-        if event is None:
-            raise Http404
-        return event
+        return published_event_or_404(self.request, self.kwargs[self.slug_url_kwarg])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(nav_section=self.nav_section, **kwargs)

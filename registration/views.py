@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -30,7 +30,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import FormView, TemplateView, View
 
 from agenda.calendars import CONTENT_TYPE, build_calendar, feed_addresses
-from agenda.drawing import published_event
+from agenda.drawing import published_event_or_404
 
 from . import ratelimits, services
 from .calendars import personal_calendar
@@ -116,9 +116,7 @@ class RegisterView(FormView):
         # The event as the public pages read it, once per state of the agenda (agenda/drawing.py);
         # its settings too, which are part of that state. Placing a registration reads them
         # again under the event's lock (services.register).
-        self.event = published_event(request, kwargs["event_slug"])
-        if self.event is None:
-            raise Http404
+        self.event = published_event_or_404(request, kwargs["event_slug"])
         self.registration_settings = RegistrationSettings.objects.for_event(self.event)
 
     def dispatch(self, request, *args, **kwargs):

@@ -83,13 +83,8 @@ def test_a_session_added_by_another_process_shows_once_the_state_is_read_again(
         # Saved by another gunicorn worker: no signal reaches this process.
         Session.objects.bulk_create(
             [
-                Session(
-                    event=meeting,
-                    kind=Session.Kind.BREAK,
-                    title_en="Coffee",
-                    title_es="Café",
-                    starts_at=lima(11),
-                    ends_at=lima(11, 15),
+                SessionFactory.build(
+                    event=meeting, title_en="Coffee", starts_at=lima(11), ends_at=lima(11, 15)
                 )
             ]
         )
